@@ -1,0 +1,93 @@
+import { z } from 'zod';
+import { readStorageConnection, type StorageConnection } from '../storage/connection';
+import { booleanFlag, httpsUrl, readSettings, repositoryPrefix, setting, SettingsError } from './setting';
+
+/** The name of the storage connection the app's queues and tables use (`<name>` or `<name>__*`). */
+export const STORAGE_CONNECTION = 'ACR_GUARD_STORAGE';
+
+/**
+ * Every plain application setting acr-guard reads. Storage connections are read separately
+ * (they are a family of `<CONN>__*` settings). Tests check that this catalog, the README,
+ * local.settings.sample.json and infra/ agree.
+ */
+export const settingsCatalog = {
+    // --- Registry ---------------------------------------------------------------------------
+    registryLoginServer: setting(
+        'ACR_GUARD_REGISTRY_LOGIN_SERVER',
+        z.string().regex(/^[a-z0-9.-]+(?::[0-9]+)?$/i, { error: 'expected a host name such as contoso.azurecr.io' }),
+        'login server of the guarded registry',
+        'contoso.azurecr.io',
+    ),
+    registryResourceId: setting(
+        'ACR_GUARD_REGISTRY_RESOURCE_ID',
+        z
+            .string()
+            .regex(/^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.ContainerRegistry\/registries\/[^/]+$/i, {
+                error: 'expected an ARM id /subscriptions/…/resourceGroups/…/providers/Microsoft.ContainerRegistry/registries/NAME',
+            }),
+        'ARM resource id of the guarded registry (imports and task runs)',
+        '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-acr/providers/Microsoft.ContainerRegistry/registries/contoso',
+    ),
+    registryEndpoint: setting(
+        'ACR_GUARD_REGISTRY_ENDPOINT',
+        httpsUrl.optional(),
+        'data-plane endpoint of the registry; defaults to https://<login server>',
+        'https://contoso.azurecr.io',
+    ),
+    armEndpoint: setting(
+        'ACR_GUARD_ARM_ENDPOINT',
+        httpsUrl.default('https://management.azure.com'),
+        'Azure Resource Manager endpoint',
+        'https://management.azure.com',
+    ),
+    // --- Routing ----------------------------------------------------------------------------
+    quarantinePrefix: setting(
+        'ACR_GUARD_QUARANTINE_PREFIX',
+        repositoryPrefix.default('quarantine/'),
+        'repository prefix where images land and are scanned',
+        'quarantine/',
+    ),
+    livePrefix: setting(
+        'ACR_GUARD_LIVE_PREFIX',
+        repositoryPrefix.default('live/'),
+        'repository prefix that only promoted images may reach',
+        'live/',
+    ),
+    otherRepositories: setting(
+        'ACR_GUARD_OTHER_REPOSITORIES',
+        z.enum(['ignore', 'scan'], { error: 'expected "ignore" or "scan"' }).default('ignore'),
+        'what to do with pushes outside both prefixes: ignore or scan',
+        'ignore',
+    ),
+} as const;
+
+type Catalog = typeof settingsCatalog;
+export type Settings = { [K in keyof Catalog]: z.output<Catalog[K]['schema']> } & {
+    readonly storage: StorageConnection;
+};
+
+/** Parses and validates all settings at once; throws a SettingsError naming every problem. */
+export function loadSettings(env: Record<string, string | undefined> = process.env): Settings {
+    const problems: string[] = [];
+    let plain: Omit<Settings, 'storage'> | undefined;
+    let storage: StorageConnection | undefined;
+    try {
+        plain = readSettings(settingsCatalog, env);
+    } catch (err) {
+        if (!(err instanceof SettingsError)) throw err;
+        problems.push(...err.problems);
+    }
+    try {
+        storage = readStorageConnection(STORAGE_CONNECTION, env);
+    } catch (err) {
+        if (!(err instanceof SettingsError)) throw err;
+        problems.push(...err.problems);
+    }
+    if (problems.length > 0 || !plain || !storage) throw new SettingsError(problems);
+    return { ...plain, storage };
+}
+
+/** The data-plane endpoint of the registry, from the explicit setting or the login server. */
+export function registryEndpoint(settings: Pick<Settings, 'registryEndpoint' | 'registryLoginServer'>): string {
+    return settings.registryEndpoint ?? `https://${settings.registryLoginServer}`;
+}

@@ -1,0 +1,16 @@
+/**
+ * Queue and table names. They are constants (not settings) because trigger registrations must
+ * name their queues statically; infra/ creates every one of them (a test checks).
+ */
+export const queues = {
+    /** Versioned ScanRequest messages: one per image pushed into quarantine. */
+    scanRequests: 'scan-requests',
+} as const;
+
+export const tables = {
+    /** One row per received registry event (dedup on event id) with its routing decision. */
+    registryEvents: 'RegistryEvents',
+} as const;
+
+/** The queue the Functions host moves a message to after maxDequeueCount failures. */
+export const poisonQueueOf = (queue: string) => `${queue}-poison`;
