@@ -52,11 +52,15 @@ export interface Inventory {
     readonly repositories: Readonly<Record<string, readonly string[]>>;
 }
 
-const inventorySchema = z.object({
-    repositories: z.record(z.string(), z.array(z.string(), { error: 'expected an array of tags' }), {
-        error: 'expected "repositories": {"REPO": ["TAG", ...]}',
-    }),
-});
+const inventoryShape = 'expected {"repositories": {"REPO": ["TAG", ...]}}';
+const inventorySchema = z.object(
+    {
+        repositories: z.record(z.string(), z.array(z.string({ error: 'expected a tag string' }), { error: 'expected an array of tags' }), {
+            error: inventoryShape,
+        }),
+    },
+    { error: inventoryShape },
+);
 
 export type InventoryResult = { ok: true; inventory: Inventory } | { ok: false; errors: string[] };
 
