@@ -71,7 +71,7 @@ export function slackPayload(alert: Alert): Record<string, unknown> {
 }
 
 /** Adaptive Card TextBlocks render markdown: escape what could bold, italicize or make a link. */
-const cardEscape = (s: string) => s.replace(/([\\*_[\]()`#>~])/g, '\\$1');
+const cardEscape = (s: string) => s.replace(/([\\*_[\]()`])/g, '\\$1');
 
 const teamsColor: Record<string, string> = { critical: 'Attention', high: 'Attention', medium: 'Warning', low: 'Default', info: 'Default' };
 

@@ -29,14 +29,38 @@ export const secretWebhookUrl = z.string().superRefine((value, ctx) => {
     if (problem) ctx.addIssue({ code: 'custom', message: problem });
 });
 
-/** Anything that may contain the webhook URL, made safe to log: the URL is replaced by its host. */
+/**
+ * Anything that may contain the webhook URL, made safe to log. The secret is the path (Slack:
+ * /services/T/B/TOKEN; Teams: /webhookb2/GUID@GUID/IncomingWebhook/HEX/GUID), and a receiver
+ * may echo the path or one segment of it in an error body, so the URL, its path and every
+ * path segment or query value of 8+ characters are replaced.
+ */
 export function redactUrl(text: string, url: string): string {
-    if (!text.includes(url)) return text;
-    let host = 'webhook';
+    let parsed: URL | undefined;
     try {
-        host = new URL(url).host;
+        parsed = new URL(url);
     } catch {
-        // keep the generic name
+        // not a URL: only the literal value can be redacted
     }
-    return text.split(url).join(`<${host} webhook URL redacted>`);
+    const mark = `<${parsed?.host ?? 'webhook'} webhook URL redacted>`;
+    const secrets = [url];
+    if (parsed) {
+        secrets.push(parsed.pathname + parsed.search, parsed.pathname);
+        secrets.push(...parsed.pathname.split('/').map(decodeSafe));
+        secrets.push(...parsed.pathname.split('/'));
+        secrets.push(...[...parsed.searchParams.values()]);
+    }
+    let out = text;
+    for (const secret of [...new Set(secrets)].filter((s) => s.length >= 8).sort((a, b) => b.length - a.length)) {
+        out = out.split(secret).join(mark);
+    }
+    return out;
+}
+
+function decodeSafe(segment: string): string {
+    try {
+        return decodeURIComponent(segment);
+    } catch {
+        return segment;
+    }
 }

@@ -63,7 +63,8 @@ export const settingsCatalog = {
     // --- Alerts (shared/alerts; owner: alerts) -------------------------------------------------
     alertTopicEndpoint: setting(
         'ACR_GUARD_ALERT_TOPIC_ENDPOINT',
-        httpsUrl.optional(),
+        // https only: the SDK refuses to send a bearer token over plain http.
+        z.url({ protocol: /^https$/, error: 'expected an https URL' }).optional(),
         'Event Grid custom topic endpoint that receives alerts as CloudEvents 1.0 (managed identity needs "EventGrid Data Sender"); unset = no topic sink',
         'https://acr-guard-alerts.westeurope-1.eventgrid.azure.net/api/events',
     ),
