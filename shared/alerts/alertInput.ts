@@ -144,13 +144,30 @@ export function normalizeInput(input: AlertInput, now: Date): NormalizedInput {
         subject,
         detectedBy: v.detectedBy,
         severity: v.severity,
-        details,
+        details: fitDetails(details),
         title: v.title,
         message: v.message,
         dedupKey,
         alertId: alertIdOf(dedupKey),
         observedAt: v.observedAt ?? now,
     };
+}
+
+/** A table string property holds 64 KiB (32K UTF-16 chars); details is one JSON column. */
+export const MAX_DETAILS_JSON = 30_000;
+
+/** Drops list entries (vulnerabilities first, then reasons) until details fits its column; counts stay. */
+function fitDetails(details: AlertDetails): AlertDetails {
+    let fitted = details;
+    while (JSON.stringify(fitted).length > MAX_DETAILS_JSON) {
+        const vulns = fitted.vulnerabilities ?? [];
+        const reasons = fitted.reasons ?? [];
+        if (vulns.length > 0) fitted = { ...fitted, vulnerabilities: vulns.slice(0, Math.floor(vulns.length / 2)) };
+        else if (reasons.length > 0) fitted = { ...fitted, reasons: reasons.slice(0, Math.floor(reasons.length / 2)) };
+        else if (fitted.extra) fitted = { ...fitted, extra: { truncated: true } };
+        else break; // the remaining fields are each capped at 1 KiB: it fits
+    }
+    return fitted;
 }
 
 /**

@@ -26,7 +26,7 @@ const reference = (s: AlertSubject) => `${s.registry}/${s.repository}${s.tag ? `
 const shortRef = (s: AlertSubject) => `${s.repository}${s.tag ? `:${s.tag}` : ''}@${s.digest.slice(0, 19)}`;
 
 /** Human title and message when the caller gives none. Values come from validated input only. */
-export function describe(kind: AlertKind, subject: AlertSubject, details: AlertDetails): { title: string; message: string } {
+export function describeAlert(kind: AlertKind, subject: AlertSubject, details: AlertDetails): { title: string; message: string } {
     const ref = reference(subject);
     const by = details.actor ? ` by ${details.actor}` : '';
     const when = details.time ? ` at ${details.time}` : '';

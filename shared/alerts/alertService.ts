@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import { isUndelivered, worstSeverity, type Alert, type AlertDetails, type AlertState, type SinkDelivery } from './alert';
-import { describe, defaultSeverity } from './alertKinds';
+import { defaultSeverity, describeAlert } from './alertKinds';
 import { normalizeInput, type AlertInput, type NormalizedInput } from './alertInput';
 import type { AlertSink } from './alertSink';
 import type { AlertQuery, AlertStore, StoredAlert } from './alertStore';
@@ -166,7 +166,7 @@ export class AlertService {
     }
 
     private newAlert(n: NormalizedInput): Alert {
-        const described = describe(n.kind, n.subject, n.details);
+        const described = describeAlert(n.kind, n.subject, n.details);
         const seen = n.observedAt.toISOString();
         const pending: SinkDelivery = { status: 'pending', attempts: 0, lastAttemptAt: null, deliveredAt: null, lastError: null, nextAttemptAt: null };
         return {

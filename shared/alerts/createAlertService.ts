@@ -58,11 +58,15 @@ export function createAlertSinks(settings: AlertSettings, deps: AlertServiceDeps
 }
 
 export function createAlertService(settings: AlertSettings, deps: AlertServiceDeps = {}): AlertService {
-    const { tableClient, credential: _credential, eventGridClientOptions: _egOptions, logWriter: _writer, extraSinks: _extra, ...options } = deps;
     return new AlertService({
-        ...options,
-        store: new AlertStore(tableClient ?? createTableClient(settings.storage, tables.alerts)),
+        store: new AlertStore(deps.tableClient ?? createTableClient(settings.storage, tables.alerts)),
         sinks: createAlertSinks(settings, deps),
+        ...(deps.retry ? { retry: deps.retry } : {}),
+        ...(deps.leaseMs !== undefined ? { leaseMs: deps.leaseMs } : {}),
+        ...(deps.now ? { now: deps.now } : {}),
+        ...(deps.sleep ? { sleep: deps.sleep } : {}),
+        ...(deps.onHandedToSink ? { onHandedToSink: deps.onHandedToSink } : {}),
+        ...(deps.log ? { log: deps.log } : {}),
     });
 }
 

@@ -284,3 +284,30 @@ describe('AlertService queries and state', () => {
         expect(await h.service.setState('0'.repeat(32), 'resolved')).toBeUndefined();
     });
 });
+
+describe('AlertService large details', () => {
+    it('trims vulnerability lists to fit a table property and keeps the full count', async () => {
+        const h = harness(alertSettings(), uniqueTableName());
+        const vulnerabilities = Array.from({ length: 200 }, (_, i) => ({
+            id: `CVE-2025-${1000 + i}`,
+            severity: 'HIGH',
+            pkgName: `pkg-${i}-${'x'.repeat(600)}`,
+            installedVersion: '1.0.0',
+            fixedVersion: '1.0.1',
+        }));
+        const { alert } = await h.service.raise({
+            kind: 'new-vulnerabilities',
+            detectedBy: 'rescan',
+            subject: { registry: 'contoso.azurecr.io', repository: 'live/app', tag: '1.0', digest: DIGEST_B },
+            details: { vulnerabilities },
+            discriminator: 'cves-v1',
+        });
+        const stored = await h.service.getAlert(alert.alertId);
+        expect(stored?.details.vulnerabilityCount).toBe(200);
+        expect(stored?.details.vulnerabilities?.length).toBeGreaterThan(0);
+        expect(stored?.details.vulnerabilities?.length).toBeLessThanOrEqual(50);
+        expect(stored?.details.vulnerabilities?.[0]?.id).toBe('CVE-2025-1000');
+        expect(stored?.message).toContain('200 new finding(s)');
+        expect(stored?.severity).toBe('high');
+    });
+});
