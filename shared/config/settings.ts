@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { readStorageConnection, type StorageConnection } from '../storage/connection';
-import { booleanFlag, httpsUrl, readSettings, repositoryPrefix, setting, SettingsError } from './setting';
+import { booleanFlag, httpsUrl, positiveInt, readSettings, repositoryPrefix, setting, SettingsError } from './setting';
+import { secretWebhookUrl } from '../alerts/webhookUrl';
 
 /** The name of the storage connection the app's queues and tables use (`<name>` or `<name>__*`). */
 export const STORAGE_CONNECTION = 'ACR_GUARD_STORAGE';
@@ -58,6 +59,32 @@ export const settingsCatalog = {
         z.enum(['ignore', 'scan'], { error: 'expected "ignore" or "scan"' }).default('ignore'),
         'what to do with pushes outside both prefixes: ignore or scan',
         'ignore',
+    ),
+    // --- Alerts (shared/alerts; owner: alerts) -------------------------------------------------
+    alertTopicEndpoint: setting(
+        'ACR_GUARD_ALERT_TOPIC_ENDPOINT',
+        // https only: the SDK refuses to send a bearer token over plain http.
+        z.url({ protocol: /^https$/, error: 'expected an https URL' }).optional(),
+        'Event Grid custom topic endpoint that receives alerts as CloudEvents 1.0 (managed identity needs "EventGrid Data Sender"); unset = no topic sink',
+        'https://acr-guard-alerts.westeurope-1.eventgrid.azure.net/api/events',
+    ),
+    alertWebhookUrl: setting(
+        'ACR_GUARD_ALERT_WEBHOOK_URL',
+        secretWebhookUrl.optional(),
+        'Slack or Teams incoming-webhook URL for alerts (a secret: use a Key Vault reference @Microsoft.KeyVault(SecretUri=...)); unset = no webhook sink',
+        '@Microsoft.KeyVault(SecretUri=https://kv-acr-guard.vault.azure.net/secrets/alert-webhook-url/)',
+    ),
+    alertWebhookFormat: setting(
+        'ACR_GUARD_ALERT_WEBHOOK_FORMAT',
+        z.enum(['auto', 'slack', 'teams'], { error: 'expected "auto", "slack" or "teams"' }).default('auto'),
+        'payload shape for the alert webhook: slack, teams, or auto (by the URL host: hooks.slack.com = slack; *.webhook.office.com, *.logic.azure.com, *.powerplatform.com = teams; else slack)',
+        'auto',
+    ),
+    alertWebhookTimeoutSeconds: setting(
+        'ACR_GUARD_ALERT_WEBHOOK_TIMEOUT_SECONDS',
+        positiveInt.max(120, { error: 'expected at most 120 seconds' }).default(10),
+        'how long one alert webhook POST may take before it counts as failed and is retried',
+        '10',
     ),
 } as const;
 

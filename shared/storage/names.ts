@@ -10,6 +10,9 @@ export const queues = {
 export const tables = {
     /** One row per received registry event (dedup on event id) with its routing decision. */
     registryEvents: 'RegistryEvents',
+    // --- alerts (shared/alerts) ---
+    /** One row per deduplicated alert (PartitionKey = alertId) with its per-sink delivery status. */
+    alerts: 'Alerts',
 } as const;
 
 /** The queue the Functions host moves a message to after maxDequeueCount failures. */
