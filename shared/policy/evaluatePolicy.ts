@@ -84,7 +84,8 @@ export function evaluatePolicy(policy: GatePolicy, input: PolicyInput): PolicyVe
     // Exceptions in scope, split by whether they still apply at `now`.
     const active = new Map<string, PolicyException[]>();
     const expired: PolicyException[] = [];
-    for (const e of exceptionsInScope(policy, input.repository, digest)) {
+    const inScope = exceptionsInScope(policy, input.repository, digest);
+    for (const e of inScope) {
         if (input.now.getTime() >= exceptionExpiryInstant(e.expires).getTime()) expired.push(e);
         else active.set(idKey(e.id), [...(active.get(idKey(e.id)) ?? []), e]);
     }
@@ -107,7 +108,8 @@ export function evaluatePolicy(policy: GatePolicy, input: PolicyInput): PolicyVe
     for (const f of input.report.findings) countById.set(idKey(f.vulnerabilityId), (countById.get(idKey(f.vulnerabilityId)) ?? 0) + 1);
     const base = {
         rule,
-        appliedExceptions: [...suppressed].map(([e, n]) => toVerdictException(e, n)),
+        // In policy-file order, so the verdict is stable whatever the order of findings.
+        appliedExceptions: inScope.filter((e) => suppressed.has(e)).map((e) => toVerdictException(e, suppressed.get(e)!)),
         expiredExceptions: expired.map((e) => toVerdictException(e, countById.get(idKey(e.id)) ?? 0)),
     };
     if (errors.length > 0) return { outcome: 'error', reasons: [...errors, ...failures], ...base };
