@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { evaluatePolicy, resolveRule, type PolicyInput } from '../../shared/policy/evaluatePolicy';
-import { DEFAULT_POLICY, parsePolicy, type GatePolicy } from '../../shared/policy/gatePolicy';
+import { DEFAULT_POLICY, parsePolicy, readPolicyFile, type GatePolicy } from '../../shared/policy/gatePolicy';
 import { judgeScanAge } from '../../shared/policy/scanAge';
 import { isFixable, type Finding } from '../../shared/trivy/finding';
 import { parseTrivyReport } from '../../shared/trivy/report';
@@ -193,7 +193,6 @@ describe('evaluatePolicy on a real report (juice-shop)', () => {
     });
 
     it('with the teams policy file: exceptions apply per scope and digest, the expired one is reported', async () => {
-        const { readPolicyFile } = await import('../../shared/policy/gatePolicy');
         const policy = await readPolicyFile(path.resolve(__dirname, '../fixtures/policy/teams.policy.json'));
         const v = evaluatePolicy(policy, { repository: 'quarantine/web/shop', digest: repoDigest, report, scannedAt: report.createdAt, now: new Date('2024-10-29T00:00:00Z') });
         expect(v.appliedExceptions.map((e) => [e.id, e.findings])).toEqual([
