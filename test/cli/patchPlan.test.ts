@@ -12,7 +12,7 @@ const at = (name: string) => path.join(fixtures, name);
 function captureIo() {
     const out: string[] = [];
     const err: string[] = [];
-    const io: CliIo = { stdout: (t) => out.push(t), stderr: (t) => err.push(t) };
+    const io: CliIo = { stdout: (t) => out.push(t), stderr: (t) => err.push(t), now: () => new Date() };
     return { io, out: () => out.join(''), err: () => err.join('') };
 }
 
@@ -98,9 +98,9 @@ describe('acr-guard dispatcher', () => {
     it('lists the commands with --help and rejects unknown ones with exit 2', async () => {
         const help = captureIo();
         expect(await main(['--help'], help.io)).toBe(0);
-        expect(help.out()).toMatch(/patch plan +dry run of a continuous-patching cycle/);
+        expect(help.out()).toMatch(/patch plan --config FILE --inventory FILE \[--json\] +dry run of a continuous-patching cycle/);
         const bad = captureIo();
         expect(await main(['frobnicate'], bad.io)).toBe(2);
-        expect(bad.err()).toContain('unknown command: frobnicate');
+        expect(bad.err()).toContain('unknown command "frobnicate"');
     });
 });

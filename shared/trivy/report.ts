@@ -1,0 +1,146 @@
+import { readFile } from 'node:fs/promises';
+import { formatIssues } from '../validation/issuePath';
+import type { Finding } from './finding';
+import { rawReportSchema, type RawResult } from './rawReport';
+
+/** The OS Trivy detected. `eosl` is Trivy's `Metadata.OS.EOSL`, false when the report omits it. */
+export interface ReportOs {
+    readonly family: string;
+    readonly name: string;
+    readonly eosl: boolean;
+}
+
+/** One Trivy Result (a target such as the OS packages, a lock file, a file with secrets) and what it holds. */
+export interface ReportResult {
+    readonly target: string;
+    /** os-pkgs, lang-pkgs, secret, config, license, custom, ... ('' when the report has no Class). */
+    readonly class: string;
+    /** alpine, debian, node-pkg, jar, ... null for classes without one (secret, custom). */
+    readonly type: string | null;
+    readonly vulnerabilityCount: number;
+    readonly secretCount: number;
+    readonly misconfigurationCount: number;
+    readonly licenseCount: number;
+    readonly customResourceCount: number;
+}
+
+/**
+ * What acr-guard keeps of a Trivy JSON report. Trivy's JSON report carries no vulnerability DB metadata
+ * (that is only in `trivy version --format json`), so the DB version is not part of it.
+ */
+export interface TrivyReport {
+    readonly schemaVersion: 2;
+    readonly artifactName: string | null;
+    readonly artifactType: string | null;
+    /** `ArtifactID` (for images, the image config digest). */
+    readonly artifactId: string | null;
+    readonly imageId: string | null;
+    readonly repoTags: readonly string[];
+    /** `repo@sha256:...` as Trivy saw them: lets a caller check it scanned the digest it asked for. */
+    readonly repoDigests: readonly string[];
+    /** null when Trivy detected no OS. */
+    readonly os: ReportOs | null;
+    /** Every vulnerability entry as Trivy reports it, in report order (duplicates at different paths kept). */
+    readonly findings: readonly Finding[];
+    readonly results: readonly ReportResult[];
+    /** `Trivy.Version`, absent in reports from older Trivy versions. */
+    readonly trivyVersion: string | null;
+    /** `CreatedAt` as written by Trivy (RFC 3339, nanoseconds), absent in older reports. */
+    readonly createdAt: string | null;
+    readonly reportId: string | null;
+}
+
+/** The input is not a Trivy SchemaVersion 2 report. `problems` name where, e.g. `Results[0].Vulnerabilities[3].Severity`. */
+export class TrivyReportError extends Error {
+    override readonly name = 'TrivyReportError';
+    constructor(
+        message: string,
+        readonly problems: readonly string[] = [],
+    ) {
+        super(problems.length === 0 ? message : `${message}:\n  ${problems.join('\n  ')}`);
+    }
+}
+
+const nonEmpty = (v: string | null | undefined): string | null => (typeof v === 'string' && v !== '' ? v : null);
+const count = (list: readonly unknown[] | null | undefined) => list?.length ?? 0;
+
+/** Validates an already-parsed JSON value as a Trivy report and maps it to a {@link TrivyReport}. */
+export function parseTrivyReport(input: unknown, source = 'report'): TrivyReport {
+    if (typeof input !== 'object' || input === null || Array.isArray(input)) {
+        throw new TrivyReportError(`${source} is not a Trivy report: expected a JSON object, got ${Array.isArray(input) ? 'an array' : input === null ? 'null' : typeof input}`);
+    }
+    if (!('SchemaVersion' in input)) {
+        throw new TrivyReportError(`${source} is not a Trivy report: it has no SchemaVersion (expected the output of \`trivy image --format json\`, SchemaVersion 2)`);
+    }
+    const parsed = rawReportSchema.safeParse(input);
+    if (!parsed.success) {
+        throw new TrivyReportError(`${source} is not a valid Trivy SchemaVersion 2 report`, formatIssues(parsed.error.issues));
+    }
+    const raw = parsed.data;
+    const rawOs = raw.Metadata?.OS;
+    const results = raw.Results ?? [];
+    return {
+        schemaVersion: 2,
+        artifactName: nonEmpty(raw.ArtifactName),
+        artifactType: nonEmpty(raw.ArtifactType),
+        artifactId: nonEmpty(raw.ArtifactID),
+        imageId: nonEmpty(raw.Metadata?.ImageID),
+        repoTags: raw.Metadata?.RepoTags ?? [],
+        repoDigests: raw.Metadata?.RepoDigests ?? [],
+        os: rawOs && (nonEmpty(rawOs.Family) || nonEmpty(rawOs.Name)) ? { family: rawOs.Family ?? '', name: rawOs.Name ?? '', eosl: rawOs.EOSL === true } : null,
+        findings: results.flatMap(findingsOf),
+        results: results.map(summaryOf),
+        trivyVersion: nonEmpty(raw.Trivy?.Version),
+        createdAt: nonEmpty(raw.CreatedAt),
+        reportId: nonEmpty(raw.ReportID),
+    };
+}
+
+/** Parses report text (a string or the file's bytes). */
+export function parseTrivyReportJson(text: string | Buffer, source = 'report'): TrivyReport {
+    let value: unknown;
+    try {
+        value = JSON.parse(typeof text === 'string' ? text : text.toString('utf8'));
+    } catch (err) {
+        throw new TrivyReportError(`${source} is not JSON: ${(err as Error).message}`);
+    }
+    return parseTrivyReport(value, source);
+}
+
+/** Reads and parses a report file; errors name the file. */
+export async function readTrivyReportFile(file: string): Promise<TrivyReport> {
+    return parseTrivyReportJson(await readFile(file), file);
+}
+
+function findingsOf(result: RawResult): Finding[] {
+    const target = result.Target ?? '';
+    const resultClass = result.Class ?? '';
+    const resultType = nonEmpty(result.Type);
+    return (result.Vulnerabilities ?? []).map((v) => ({
+        vulnerabilityId: v.VulnerabilityID,
+        severity: v.Severity ?? 'UNKNOWN',
+        status: nonEmpty(v.Status),
+        pkgName: v.PkgName ?? '',
+        pkgId: nonEmpty(v.PkgID) ?? nonEmpty(v.PkgIdentifier?.PURL),
+        pkgPath: nonEmpty(v.PkgPath),
+        installedVersion: v.InstalledVersion ?? '',
+        fixedVersion: nonEmpty(v.FixedVersion),
+        title: nonEmpty(v.Title),
+        target,
+        resultClass,
+        resultType,
+    }));
+}
+
+function summaryOf(result: RawResult): ReportResult {
+    return {
+        target: result.Target ?? '',
+        class: result.Class ?? '',
+        type: nonEmpty(result.Type),
+        vulnerabilityCount: count(result.Vulnerabilities),
+        secretCount: count(result.Secrets),
+        misconfigurationCount: count(result.Misconfigurations),
+        licenseCount: count(result.Licenses),
+        customResourceCount: count(result.CustomResources),
+    };
+}
