@@ -1,0 +1,228 @@
+// acr-guard: everything the app needs in one resource group, managed identity everywhere, least
+// privilege. Deploy with `azd up`, or `az deployment group create` + zip deploy (README.md).
+targetScope = 'resourceGroup'
+
+@description('Short prefix of every resource name (lower-case letters, digits, hyphens).')
+@minLength(2)
+@maxLength(12)
+param namePrefix string = 'acrguard'
+
+@description('Region of the new resources (the system topic follows the registry\'s region).')
+param location string = resourceGroup().location
+
+@description('azd environment name (azd sets it); tags the resources when given.')
+param environmentName string = ''
+
+@description('Name of an existing registry in this resource group to guard. Empty: create a new Premium registry.')
+param existingRegistryName string = ''
+
+@description('Role assignment mode of the registry: a new registry is created with it; for an existing one, state its current mode.')
+@allowed([
+  'AbacRepositoryPermissions'
+  'LegacyRegistryPermissions'
+])
+param registryRoleAssignmentMode string = 'AbacRepositoryPermissions'
+
+@description('Repository prefix where images land and are scanned (ACR_GUARD_QUARANTINE_PREFIX).')
+@minLength(2)
+param quarantinePrefix string = 'quarantine/'
+
+@description('Repository prefix only promoted images may reach (ACR_GUARD_LIVE_PREFIX).')
+@minLength(2)
+param livePrefix string = 'live/'
+
+@description('Pushes outside both prefixes: ignore or scan (ACR_GUARD_OTHER_REPOSITORIES).')
+@allowed([
+  'ignore'
+  'scan'
+])
+param otherRepositories string = 'ignore'
+
+@description('Grant the roles needed to lock images. On legacy-mode registries this means Contributor on the registry.')
+param enableImageLocking bool = false
+
+@description('Stage 2: create the Event Grid subscription to the intake function. Only once the code is deployed.')
+param deployEventSubscription bool = false
+
+@description('E-mail receivers for the alert action group: [{ "name": "...", "emailAddress": "..." }].')
+param alertEmailReceivers array = []
+
+@description('Assign the built-in policy that restricts AKS clusters in this resource group to <registry>/live/ images.')
+param assignAksImagePolicy bool = false
+
+@description('Log Analytics retention (days).')
+@minValue(30)
+@maxValue(730)
+param logRetentionInDays int = 30
+
+var abbrs = loadJsonContent('abbreviations.json')
+var token = toLower(uniqueString(subscription().id, resourceGroup().id, namePrefix))
+var tags = empty(environmentName) ? { application: 'acr-guard' } : { application: 'acr-guard', 'azd-env-name': environmentName }
+var compactPrefix = toLower(replace(namePrefix, '-', ''))
+
+var identityName = '${abbrs.managedIdentity}${namePrefix}-${token}'
+var storageAccountName = take('${abbrs.storageAccount}${compactPrefix}${token}', 24)
+var workspaceName = '${abbrs.logAnalyticsWorkspace}${namePrefix}-${token}'
+var appInsightsName = '${abbrs.appInsights}${namePrefix}-${token}'
+var planName = '${abbrs.appServicePlan}${namePrefix}-${token}'
+var functionAppName = '${abbrs.functionApp}${namePrefix}-${token}'
+var systemTopicName = '${abbrs.eventGridSystemTopic}${namePrefix}-registry-${token}'
+var alertTopicName = '${abbrs.eventGridTopic}${namePrefix}-alerts-${token}'
+var actionGroupName = '${abbrs.actionGroup}${namePrefix}-${token}'
+var queryRuleName = '${abbrs.scheduledQueryRule}${namePrefix}-live-writes-${token}'
+var createRegistry = empty(existingRegistryName)
+var registryName = createRegistry ? take('${abbrs.containerRegistry}${compactPrefix}${token}', 50) : existingRegistryName
+
+resource identity 'Microsoft.ManagedIdentity/userAssignedIdentities@2024-11-30' = {
+  name: identityName
+  location: location
+  tags: tags
+}
+
+module monitoring 'modules/monitoring.bicep' = {
+  name: 'monitoring'
+  params: {
+    location: location
+    tags: tags
+    workspaceName: workspaceName
+    appInsightsName: appInsightsName
+    retentionInDays: logRetentionInDays
+  }
+}
+
+module storage 'modules/storage.bicep' = {
+  name: 'storage'
+  params: {
+    location: location
+    tags: tags
+    storageAccountName: storageAccountName
+  }
+}
+
+module newRegistry 'modules/registry.bicep' = if (createRegistry) {
+  name: 'registry'
+  params: {
+    location: location
+    tags: tags
+    registryName: registryName
+    roleAssignmentMode: registryRoleAssignmentMode
+  }
+}
+
+module registryIntegration 'modules/registry-integration.bicep' = {
+  name: 'registry-integration'
+  params: {
+    tags: tags
+    registryName: registryName
+    workspaceId: monitoring.outputs.workspaceId
+    systemTopicName: systemTopicName
+    storageAccountName: storage.outputs.storageAccountName
+  }
+  dependsOn: [
+    newRegistry
+  ]
+}
+
+module alerts 'modules/alerts.bicep' = {
+  name: 'alerts'
+  params: {
+    location: location
+    tags: tags
+    alertTopicName: alertTopicName
+    actionGroupName: actionGroupName
+    queryRuleName: queryRuleName
+    workspaceId: monitoring.outputs.workspaceId
+    registryId: registryIntegration.outputs.registryId
+    quarantinePrefix: quarantinePrefix
+    livePrefix: livePrefix
+    alertEmailReceivers: alertEmailReceivers
+  }
+}
+
+// What the code reads (shared/config/settings.ts settingsCatalog and the ACR_GUARD_STORAGE
+// connection). One line per setting; test/infra/consistency.test.ts keeps this and the catalog equal.
+var armEndpoint = environment().resourceManager
+var appSettings = {
+  ACR_GUARD_REGISTRY_LOGIN_SERVER: registryIntegration.outputs.loginServer
+  ACR_GUARD_REGISTRY_RESOURCE_ID: registryIntegration.outputs.registryId
+  ACR_GUARD_REGISTRY_ENDPOINT: 'https://${registryIntegration.outputs.loginServer}'
+  ACR_GUARD_ARM_ENDPOINT: endsWith(armEndpoint, '/') ? substring(armEndpoint, 0, length(armEndpoint) - 1) : armEndpoint
+  ACR_GUARD_QUARANTINE_PREFIX: quarantinePrefix
+  ACR_GUARD_LIVE_PREFIX: livePrefix
+  ACR_GUARD_OTHER_REPOSITORIES: otherRepositories
+  // The app's queues and tables: identity-based connection named ACR_GUARD_STORAGE.
+  ACR_GUARD_STORAGE__queueServiceUri: storage.outputs.queueEndpoint
+  ACR_GUARD_STORAGE__tableServiceUri: storage.outputs.tableEndpoint
+  ACR_GUARD_STORAGE__credential: 'managedidentity'
+  ACR_GUARD_STORAGE__clientId: identity.properties.clientId
+}
+
+module functionApp 'modules/function-app.bicep' = {
+  name: 'function-app'
+  params: {
+    location: location
+    tags: tags
+    planName: planName
+    functionAppName: functionAppName
+    identityName: identity.name
+    storageAccountName: storage.outputs.storageAccountName
+    appInsightsName: monitoring.outputs.appInsightsName
+    appSettings: appSettings
+  }
+}
+
+module rbac 'modules/rbac.bicep' = {
+  name: 'rbac'
+  params: {
+    identityName: identity.name
+    storageAccountName: storage.outputs.storageAccountName
+    registryName: registryName
+    workspaceName: monitoring.outputs.workspaceName
+    appInsightsName: monitoring.outputs.appInsightsName
+    alertTopicName: alerts.outputs.alertTopicName
+    quarantinePrefix: quarantinePrefix
+    livePrefix: livePrefix
+    registryRoleAssignmentMode: registryRoleAssignmentMode
+    enableImageLocking: enableImageLocking
+  }
+  dependsOn: [
+    newRegistry
+  ]
+}
+
+module eventSubscription 'modules/event-subscription.bicep' = if (deployEventSubscription) {
+  name: 'event-subscription'
+  params: {
+    systemTopicName: registryIntegration.outputs.systemTopicName
+    functionAppName: functionApp.outputs.functionAppName
+    storageAccountName: storage.outputs.storageAccountName
+    quarantinePrefix: quarantinePrefix
+    livePrefix: livePrefix
+    otherRepositories: otherRepositories
+  }
+  dependsOn: [
+    rbac
+  ]
+}
+
+module aksImagePolicy 'modules/aks-image-policy.bicep' = if (assignAksImagePolicy) {
+  name: 'aks-image-policy'
+  params: {
+    registryLoginServer: registryIntegration.outputs.loginServer
+    livePrefix: livePrefix
+  }
+}
+
+// UPPER_SNAKE outputs become azd environment values (the postdeploy hook reads them).
+output FUNCTION_APP_NAME string = functionApp.outputs.functionAppName
+output REGISTRY_LOGIN_SERVER string = registryIntegration.outputs.loginServer
+output ALERT_TOPIC_ENDPOINT string = alerts.outputs.alertTopicEndpoint
+output LOG_ANALYTICS_WORKSPACE_ID string = monitoring.outputs.workspaceId
+output LOG_ANALYTICS_WORKSPACE_CUSTOMER_ID string = monitoring.outputs.workspaceCustomerId
+output REGISTRY_RESOURCE_ID string = registryIntegration.outputs.registryId
+output EVENT_GRID_SYSTEM_TOPIC_NAME string = registryIntegration.outputs.systemTopicName
+output STORAGE_ACCOUNT_NAME string = storage.outputs.storageAccountName
+output MANAGED_IDENTITY_CLIENT_ID string = identity.properties.clientId
+output ACR_GUARD_QUARANTINE_PREFIX string = quarantinePrefix
+output ACR_GUARD_LIVE_PREFIX string = livePrefix
+output ACR_GUARD_OTHER_REPOSITORIES string = otherRepositories
