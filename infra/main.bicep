@@ -50,6 +50,18 @@ param alertEmailReceivers array = []
 @description('Assign the built-in policy that restricts AKS clusters in this resource group to <registry>/live/ images.')
 param assignAksImagePolicy bool = false
 
+@description('Webhook for alerts (Slack or Teams incoming webhook). It holds a secret: pass a Key Vault reference such as @Microsoft.KeyVault(SecretUri=...) rather than the URL itself. Empty: no webhook sink.')
+@secure()
+param alertWebhookUrl string = ''
+
+@description('Payload shape for the alert webhook: auto (by host name), slack or teams.')
+@allowed([
+  'auto'
+  'slack'
+  'teams'
+])
+param alertWebhookFormat string = 'auto'
+
 @description('Log Analytics retention (days).')
 @minValue(30)
 @maxValue(730)
@@ -150,6 +162,11 @@ var appSettings = {
   ACR_GUARD_QUARANTINE_PREFIX: quarantinePrefix
   ACR_GUARD_LIVE_PREFIX: livePrefix
   ACR_GUARD_OTHER_REPOSITORIES: otherRepositories
+  // Alerts: the app publishes CloudEvents to the custom topic with its identity (EventGrid Data Sender).
+  ACR_GUARD_ALERT_TOPIC_ENDPOINT: alerts.outputs.alertTopicEndpoint
+  ACR_GUARD_ALERT_WEBHOOK_URL: alertWebhookUrl
+  ACR_GUARD_ALERT_WEBHOOK_FORMAT: alertWebhookFormat
+  ACR_GUARD_ALERT_WEBHOOK_TIMEOUT_SECONDS: '10'
   // The app's queues and tables: identity-based connection named ACR_GUARD_STORAGE.
   ACR_GUARD_STORAGE__queueServiceUri: storage.outputs.queueEndpoint
   ACR_GUARD_STORAGE__tableServiceUri: storage.outputs.tableEndpoint

@@ -13,6 +13,7 @@ var queueNames = [
 @description('Application tables.')
 var tableNames = [
   'RegistryEvents'
+  'Alerts'
 ]
 
 @export()
