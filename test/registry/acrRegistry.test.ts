@@ -29,6 +29,16 @@ afterAll(async () => {
 
 const requestsSince = (mark: number) => server.requests.slice(mark);
 
+async function failure(promise: Promise<unknown>): Promise<RegistryError> {
+    try {
+        await promise;
+    } catch (err) {
+        expect(err).toBeInstanceOf(RegistryError);
+        return err as RegistryError;
+    }
+    throw new Error('expected the registry call to fail');
+}
+
 describe('AcrRegistry over the real SDK clients', () => {
     it('imports by digest through the importImage long-running operation, to its end', async () => {
         const digest = server.registry.putImage({ repository: 'quarantine/web', tags: ['1.0'] });
@@ -61,14 +71,14 @@ describe('AcrRegistry over the real SDK clients', () => {
 
     it('maps an unknown source digest and a bad request to typed errors', async () => {
         const missing = `sha256:${'ab'.repeat(32)}`;
-        const err = await registry
-            .importByDigest({ sourceRepository: 'quarantine/none', digest: missing, targetRepository: 'live/none', targetTag: 'x', mode: 'Force' })
-            .catch((e: unknown) => e as RegistryError);
+        const err = await failure(
+            registry.importByDigest({ sourceRepository: 'quarantine/none', digest: missing, targetRepository: 'live/none', targetTag: 'x', mode: 'Force' }),
+        );
         expect(err.reason).toBe('not-found');
         expect(err.details.code).toBe('SOURCE_NOT_FOUND');
-        const bad = await registry
-            .importByDigest({ sourceRepository: 'quarantine/None', digest: missing, targetRepository: 'live/x', targetTag: 'x', mode: 'Force' })
-            .catch((e: unknown) => e as RegistryError);
+        const bad = await failure(
+            registry.importByDigest({ sourceRepository: 'quarantine/None', digest: missing, targetRepository: 'live/x', targetTag: 'x', mode: 'Force' }),
+        );
         expect(bad.reason).toBe('invalid-input');
     });
 
@@ -119,7 +129,7 @@ describe('AcrRegistry over the real SDK clients', () => {
     });
 
     it('reports a missing manifest as not-found', async () => {
-        const err = await registry.getManifest('quarantine/win', 'nope').catch((e: unknown) => e as RegistryError);
+        const err = await failure(registry.getManifest('quarantine/win', 'nope'));
         expect(err.reason).toBe('not-found');
         expect(err.details.statusCode).toBe(404);
     });
@@ -138,7 +148,7 @@ describe('AcrRegistry over the real SDK clients', () => {
         expect(props.canRead).toBe(false);
         // The write scope was obtained through the insufficient_scope challenge.
         expect(server.requests.some((r) => r.method === 'PATCH' && r.status === 401)).toBe(true);
-        const pulled = await registry.getManifest('live/bypass', digest).catch((e: unknown) => e as RegistryError);
+        const pulled = await failure(registry.getManifest('live/bypass', digest));
         expect(pulled.reason).toBe('forbidden');
     });
 
