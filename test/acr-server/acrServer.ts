@@ -114,6 +114,7 @@ export async function startAcrServer(options: AcrServerOptions): Promise<AcrServ
                 exportPolicy: { status: 'enabled' },
             },
             encryption: { status: 'disabled' },
+            status: null,
             dataEndpointEnabled: false,
             dataEndpointHostNames: [],
             privateEndpointConnections: [],
@@ -340,7 +341,8 @@ export async function startAcrServer(options: AcrServerOptions): Promise<AcrServ
         ...(m.platform ? { architecture: m.platform.architecture, os: m.platform.os } : {}),
         mediaType: m.mediaType,
         ...(m.configMediaType ? { configMediaType: m.configMediaType } : {}),
-        tags: registry.tagsOf(repository, m.digest),
+        // Untagged manifests carry no `tags` key at all (recording_sets_manifest_properties).
+        ...(registry.tagsOf(repository, m.digest).length > 0 ? { tags: registry.tagsOf(repository, m.digest) } : {}),
         changeableAttributes: { ...m.attributes },
         ...(m.references ? { references: m.references.map((r) => ({ ...r })) } : {}),
     });
