@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
+import { loadSettings } from '../../shared/config/settings';
+import { createAcrAdapters } from '../../shared/registry/acrAdapters';
 import { AcrConnection } from '../../shared/registry/acrConnection';
 import { AcrTaskRunner } from '../../shared/registry/acrTaskRunner';
 import { AcrTaskScanner } from '../../shared/registry/acrTaskScanner';
@@ -181,5 +183,26 @@ describe('AcrTaskScanner: Trivy in an ACR Task run, report verified out of the l
         expect(err).toBeInstanceOf(TaskRunError);
         expect((err as TaskRunError).reason).toBe('invalid-request');
         expect(scheduleRequests()).toHaveLength(before);
+    });
+});
+
+describe('createAcrAdapters: the production wiring from settings', () => {
+    it('builds a scanner from the settings catalog that scans through the test server', async () => {
+        const settings = loadSettings({
+            ACR_GUARD_REGISTRY_LOGIN_SERVER: server.loginServer,
+            ACR_GUARD_REGISTRY_RESOURCE_ID: server.registryResourceId,
+            ACR_GUARD_REGISTRY_ENDPOINT: server.registryEndpoint,
+            ACR_GUARD_ARM_ENDPOINT: server.armEndpoint,
+            ACR_GUARD_STORAGE: inject('azuriteConnectionString'),
+        });
+        expect(settings.trivyDbRepositories).toEqual(['ghcr.io/aquasecurity/trivy-db:2', 'public.ecr.aws/aquasecurity/trivy-db:2']);
+        expect(settings.scanTimeoutSeconds).toBe(900);
+        const adapters = createAcrAdapters(settings, new FakeTokenCredential(), { tlsOptions: { ca: server.ca } });
+        // Only the poll interval differs from production; the default 5 s would just slow the test.
+        const fast = new AcrTaskScanner(adapters.taskRunner, { loginServer: settings.registryLoginServer, trivyImage: settings.trivyImage, scanTimeoutSeconds: settings.scanTimeoutSeconds, pollIntervalMs: 1 });
+        const result = await fast.scan(image);
+        expect(result.reportJson).toBe(alpine);
+        expect(renderTask(server.runs().at(-1)!)).toContain('--timeout 900s');
+        await expect(adapters.registry.listTags('quarantine/app')).resolves.toEqual([expect.objectContaining({ name: '1.0', digest: image.digest })]);
     });
 });
