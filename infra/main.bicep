@@ -62,6 +62,17 @@ param alertWebhookUrl string = ''
 ])
 param alertWebhookFormat string = 'auto'
 
+@description('Trivy image the scan task runs in ACR Tasks (ACR_GUARD_TRIVY_IMAGE). Pin it by digest in production.')
+param trivyImage string = 'ghcr.io/aquasecurity/trivy:0.58.1'
+
+@description('Trivy vulnerability DB repositories, comma-separated, tried in order (ACR_GUARD_TRIVY_DB_REPOSITORIES).')
+param trivyDbRepositories string = 'ghcr.io/aquasecurity/trivy-db:2,public.ecr.aws/aquasecurity/trivy-db:2'
+
+@description('Trivy --timeout for one image scan, in seconds (ACR_GUARD_SCAN_TIMEOUT_SECONDS).')
+@minValue(60)
+@maxValue(7200)
+param scanTimeoutSeconds int = 900
+
 @description('Log Analytics retention (days).')
 @minValue(30)
 @maxValue(730)
@@ -162,6 +173,10 @@ var appSettings = {
   ACR_GUARD_QUARANTINE_PREFIX: quarantinePrefix
   ACR_GUARD_LIVE_PREFIX: livePrefix
   ACR_GUARD_OTHER_REPOSITORIES: otherRepositories
+  // Scanner: Trivy inside an ACR Task run in the guarded registry.
+  ACR_GUARD_TRIVY_IMAGE: trivyImage
+  ACR_GUARD_TRIVY_DB_REPOSITORIES: trivyDbRepositories
+  ACR_GUARD_SCAN_TIMEOUT_SECONDS: string(scanTimeoutSeconds)
   // Alerts: the app publishes CloudEvents to the custom topic with its identity (EventGrid Data Sender).
   ACR_GUARD_ALERT_TOPIC_ENDPOINT: alerts.outputs.alertTopicEndpoint
   ACR_GUARD_ALERT_WEBHOOK_URL: alertWebhookUrl

@@ -86,6 +86,30 @@ export const settingsCatalog = {
         'how long one alert webhook POST may take before it counts as failed and is retried',
         '10',
     ),
+    // --- Scanner (acr engineer): Trivy in an ACR Task run -------------------------------------
+    trivyImage: setting(
+        'ACR_GUARD_TRIVY_IMAGE',
+        z.string().regex(/^[a-z0-9.-]+(?::[0-9]+)?\/[a-z0-9._\/-]+(?::[A-Za-z0-9_][A-Za-z0-9._-]{0,127})?(?:@sha256:[a-f0-9]{64})?$/, {
+            error: 'expected an image reference with a registry host, such as ghcr.io/aquasecurity/trivy:0.58.1 (pin a digest in production)',
+        }).default('ghcr.io/aquasecurity/trivy:0.58.1'),
+        'Trivy image the scan task runs (pin by digest in production)',
+        'ghcr.io/aquasecurity/trivy:0.58.1',
+    ),
+    trivyDbRepositories: setting(
+        'ACR_GUARD_TRIVY_DB_REPOSITORIES',
+        z.string().regex(/^[a-z0-9.-]+\/[a-z0-9._\/-]+(?::[A-Za-z0-9_.-]+)?(?:,[a-z0-9.-]+\/[a-z0-9._\/-]+(?::[A-Za-z0-9_.-]+)?)*$/, {
+            error: 'expected a comma-separated list of OCI repositories, such as ghcr.io/aquasecurity/trivy-db:2,public.ecr.aws/aquasecurity/trivy-db:2',
+        }).default('ghcr.io/aquasecurity/trivy-db:2,public.ecr.aws/aquasecurity/trivy-db:2')
+            .transform((v) => v.split(',')),
+        'Trivy vulnerability DB repositories, tried in order (two, against rate limits)',
+        'ghcr.io/aquasecurity/trivy-db:2,public.ecr.aws/aquasecurity/trivy-db:2',
+    ),
+    scanTimeoutSeconds: setting(
+        'ACR_GUARD_SCAN_TIMEOUT_SECONDS',
+        z.coerce.number({ error: 'expected a whole number of seconds' }).int().min(60).max(7200).default(900),
+        "Trivy's --timeout for one image scan, in seconds (the task run gets head room on top)",
+        '900',
+    ),
 } as const;
 
 type Catalog = typeof settingsCatalog;

@@ -1,0 +1,86 @@
+import { randomBytes } from 'node:crypto';
+import { extractScanReport } from './scanReportEnvelope';
+import { ScannerError, type Scanner, type ScanRequest, type ScanResult } from './scanner';
+import { runToCompletion, TaskRunError, type TaskRunner } from './taskRunner';
+import { buildTrivyScanTask, DEFAULT_TRIVY_DB_REPOSITORIES, type PackageType } from './trivyScanTask';
+import { excerptOf } from './scanReportEnvelope';
+
+export interface AcrTaskScannerOptions {
+    /** The guarded registry's login server: the only registry this scanner will scan. */
+    readonly loginServer: string;
+    readonly trivyImage: string;
+    readonly scanTimeoutSeconds: number;
+    readonly dbRepositories?: readonly string[];
+    readonly javaDbRepositories?: readonly string[];
+    /** Default os + library (see trivyScanTask.ts). */
+    readonly pkgTypes?: readonly PackageType[];
+    readonly pollIntervalMs?: number;
+    /** How long to wait for the run before giving up (default: the run's own time limit + 1 min). */
+    readonly waitTimeoutMs?: number;
+    readonly sleep?: (ms: number) => Promise<void>;
+}
+
+/** The Scanner port over an ACR Task run of Trivy (through any TaskRunner). */
+export class AcrTaskScanner implements Scanner {
+    constructor(private readonly runner: TaskRunner, private readonly options: AcrTaskScannerOptions) {}
+
+    async scan(request: ScanRequest): Promise<ScanResult> {
+        if (request.registry.toLowerCase() !== this.options.loginServer.toLowerCase()) {
+            throw new ScannerError('invalid-request', `refusing to scan ${JSON.stringify(request.registry.slice(0, 80))}: only ${this.options.loginServer} is scanned`);
+        }
+        // A fresh, unguessable nonce per scan ties the report block in the log to this run.
+        const nonce = randomBytes(16).toString('hex');
+        let task;
+        try {
+            task = buildTrivyScanTask({
+                loginServer: this.options.loginServer,
+                repository: request.repository,
+                digest: request.digest,
+                nonce,
+                trivyImage: this.options.trivyImage,
+                dbRepositories: this.options.dbRepositories ?? DEFAULT_TRIVY_DB_REPOSITORIES,
+                ...(this.options.javaDbRepositories ? { javaDbRepositories: this.options.javaDbRepositories } : {}),
+                pkgTypes: this.options.pkgTypes ?? ['os', 'library'],
+                scanTimeoutSeconds: this.options.scanTimeoutSeconds,
+            });
+        } catch (err) {
+            throw new ScannerError('invalid-request', `scan of ${describe(request)} refused: ${err instanceof Error ? err.message : String(err)}`, undefined, undefined, { cause: err });
+        }
+
+        let completed;
+        try {
+            completed = await runToCompletion(this.runner, task, {
+                timeoutMs: this.options.waitTimeoutMs ?? (task.timeoutSeconds + 60) * 1000,
+                pollIntervalMs: this.options.pollIntervalMs ?? 5000,
+                ...(this.options.sleep ? { sleep: this.options.sleep } : {}),
+            });
+        } catch (err) {
+            if (err instanceof TaskRunError) {
+                const reason = err.reason === 'invalid-request' ? 'invalid-request' : err.reason;
+                throw new ScannerError(reason, `scan of ${describe(request)}: ${err.message}`, err.runId, undefined, { cause: err });
+            }
+            throw new ScannerError('poll-failed', `scan of ${describe(request)}: ${err instanceof Error ? err.message : String(err)}`, undefined, undefined, { cause: err });
+        }
+
+        const { runId, state, log } = completed;
+        if (state.status !== 'Succeeded') {
+            const excerpt = excerptOf(log.split('\n'));
+            throw new ScannerError(
+                state.status === 'Timeout' ? 'timeout' : 'run-failed',
+                `scan of ${describe(request)}: run ${runId} ended ${state.status}${state.errorMessage ? `: ${state.errorMessage}` : ''}`,
+                runId,
+                excerpt,
+            );
+        }
+        const extracted = extractScanReport(log, nonce, runId);
+        return {
+            reportJson: extracted.reportJson,
+            trivyVersion: extracted.trivyVersion ?? 'unknown',
+            ...(extracted.dbVersion ? { dbVersion: extracted.dbVersion } : {}),
+            runId,
+            logExcerpt: extracted.logExcerpt,
+        };
+    }
+}
+
+const describe = (r: ScanRequest) => `${r.registry}/${r.repository}@${r.digest}`.slice(0, 400);

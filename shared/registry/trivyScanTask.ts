@@ -1,0 +1,124 @@
+import { checkDigest, checkRegistry, checkRepository, checkTag, type Validation } from '../oci/reference';
+import { NONCE_PATTERN } from './scanReportEnvelope';
+import { assertSafeTaskValues, type TaskRunRequest } from './taskRunner';
+
+/**
+ * The ACR Task that scans one image with Trivy, modelled on ACR Continuous Patching's
+ * `cssc-scan-image` (`--scanners vuln --format json`, two DB repositories so a rate-limited ghcr.io
+ * falls back to public.ecr.aws, a Trivy `--timeout`, step retries) and better where it matters:
+ * - it scans BY DIGEST (`registry/repo@sha256:…`), never by tag, so the verdict is about exactly
+ *   the bytes that get promoted;
+ * - it keeps every vulnerability (no `--ignore-unfixed`): fixable-only is the gate policy's call;
+ * - language packages are scanned too by default (`--pkg-types os,library`): the quarantine gate must
+ *   see vulnerable application dependencies (e.g. Spring4Shell), not only OS packages; the patching
+ *   flow, which can only fix OS packages, asks for `os` alone;
+ * - the report reaches the function verified (see scanReportEnvelope.ts).
+ * The YAML below is a constant: everything that varies per scan is a task value, and every value is
+ * validated (OCI grammar, then the task-value allow-list) before anything is scheduled.
+ */
+export const TRIVY_SCAN_TASK_YAML = `version: v1.1.0
+steps:
+  - id: acr-guard-trivy-scan
+    cmd: >-
+      {{.Values.trivyImage}} image
+      --scanners vuln
+      --pkg-types {{.Values.pkgTypes}}
+      --format json
+      --output /workspace/acr-guard-report.json
+      --timeout {{.Values.trivyTimeout}}
+      --db-repository {{.Values.dbRepositories}}
+      --java-db-repository {{.Values.javaDbRepositories}}
+      --cache-dir /workspace/acr-guard-trivy-cache
+      --no-progress
+      {{.Values.imageRef}}
+    timeout: {{.Values.stepTimeoutSeconds}}
+    retries: 2
+    retryDelay: 10
+  - id: acr-guard-emit-report
+    entryPoint: sh
+    cmd: >-
+      {{.Values.trivyImage}} -c 'set -eu;
+      n={{.Values.nonce}}; r=/workspace/acr-guard-report.json;
+      echo "acr-guard-report-begin:$n";
+      gzip -9 -c "$r" | base64;
+      h=$(sha256sum "$r" | cut -d " " -f 1); b=$(wc -c < "$r" | tr -d " ");
+      echo "acr-guard-report-end:$n sha256=$h bytes=$b";
+      v=$(trivy version --format json --cache-dir /workspace/acr-guard-trivy-cache | base64 | tr -d "\\n");
+      echo "acr-guard-trivy-version:$n $v"'
+    timeout: 300
+`;
+
+export const DEFAULT_TRIVY_DB_REPOSITORIES = ['ghcr.io/aquasecurity/trivy-db:2', 'public.ecr.aws/aquasecurity/trivy-db:2'] as const;
+export const DEFAULT_TRIVY_JAVA_DB_REPOSITORIES = ['ghcr.io/aquasecurity/trivy-java-db:1', 'public.ecr.aws/aquasecurity/trivy-java-db:1'] as const;
+
+export type PackageType = 'os' | 'library';
+
+export interface TrivyScanTaskInput {
+    readonly loginServer: string;
+    readonly repository: string;
+    readonly digest: string;
+    readonly nonce: string;
+    readonly trivyImage: string;
+    readonly dbRepositories: readonly string[];
+    readonly javaDbRepositories?: readonly string[];
+    readonly pkgTypes: readonly PackageType[];
+    /** Trivy's own --timeout; the step and the run get head room on top. */
+    readonly scanTimeoutSeconds: number;
+}
+
+/** Builds the run request; throws TypeError naming the first unacceptable input. Pure. */
+export function buildTrivyScanTask(input: TrivyScanTaskInput): TaskRunRequest {
+    must(checkRegistry(input.loginServer));
+    must(checkRepository(input.repository));
+    must(checkDigest(input.digest));
+    if (!NONCE_PATTERN.test(input.nonce)) throw new TypeError('nonce must be 32 lower-case hex characters');
+    must(checkImageReference(input.trivyImage));
+    const dbs = input.dbRepositories;
+    const javaDbs = input.javaDbRepositories ?? DEFAULT_TRIVY_JAVA_DB_REPOSITORIES;
+    if (dbs.length === 0) throw new TypeError('at least one Trivy DB repository is required');
+    for (const db of [...dbs, ...javaDbs]) must(checkImageReference(db));
+    if (input.pkgTypes.length === 0 || input.pkgTypes.some((t) => t !== 'os' && t !== 'library')) throw new TypeError('pkgTypes must be os and/or library');
+    if (!Number.isInteger(input.scanTimeoutSeconds) || input.scanTimeoutSeconds < 60 || input.scanTimeoutSeconds > 7200) {
+        throw new TypeError('scan timeout must be 60 to 7200 seconds');
+    }
+    const values = {
+        imageRef: `${input.loginServer}/${input.repository}@${input.digest}`,
+        trivyImage: input.trivyImage,
+        pkgTypes: [...new Set(input.pkgTypes)].join(','),
+        dbRepositories: dbs.join(','),
+        javaDbRepositories: javaDbs.join(','),
+        trivyTimeout: `${input.scanTimeoutSeconds}s`,
+        stepTimeoutSeconds: String(input.scanTimeoutSeconds + 120),
+        nonce: input.nonce,
+    };
+    assertSafeTaskValues(values);
+    return {
+        taskYaml: TRIVY_SCAN_TASK_YAML,
+        values,
+        // Both steps, with Trivy's retries, fit in the run's own limit (ACR's minimum is 300 s).
+        timeoutSeconds: Math.min(28800, Math.max(300, 3 * (input.scanTimeoutSeconds + 120) + 300)),
+    };
+}
+
+/** `host[:port]/path[:tag][@sha256:…]`, each part by the OCI grammar. */
+export function checkImageReference(reference: string): Validation {
+    const at = reference.indexOf('@');
+    const nameAndTag = at >= 0 ? reference.slice(0, at) : reference;
+    if (at >= 0) {
+        const digest = checkDigest(reference.slice(at + 1));
+        if (!digest.ok) return digest;
+    }
+    const slash = nameAndTag.indexOf('/');
+    if (slash <= 0) return { ok: false, reason: `image reference ${JSON.stringify(reference.slice(0, 80))} must start with a registry host` };
+    const host = checkRegistry(nameAndTag.slice(0, slash));
+    if (!host.ok) return host;
+    const rest = nameAndTag.slice(slash + 1);
+    const colon = rest.lastIndexOf(':');
+    const repository = checkRepository(colon >= 0 ? rest.slice(0, colon) : rest);
+    if (!repository.ok) return repository;
+    return colon >= 0 ? checkTag(rest.slice(colon + 1)) : { ok: true };
+}
+
+function must(v: Validation): void {
+    if (!v.ok) throw new TypeError(v.reason);
+}

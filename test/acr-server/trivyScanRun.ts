@@ -1,0 +1,62 @@
+import { createHash } from 'node:crypto';
+import { gzipSync } from 'node:zlib';
+import type { RunBehaviour, ScheduledRun } from './taskRuns';
+
+/**
+ * Plays acr-guard's Trivy scan task (shared/registry/trivyScanTask.ts) the way an ACR agent would,
+ * without Docker: it renders `{{.Values.x}}` into the task YAML, and writes the run log that the
+ * task's steps print, around a given Trivy JSON report (e.g. a real one from ../shared/fixtures/trivy).
+ */
+
+/** The task YAML with every `{{.Values.name}}` replaced, as ACR renders it before running. */
+export function renderTask(run: Pick<ScheduledRun, 'taskYaml' | 'values'>): string {
+    return run.taskYaml.replace(/\{\{\s*\.Values\.([A-Za-z0-9_]+)\s*\}\}/g, (_, name: string) => {
+        const value = run.values[name];
+        if (value === undefined) throw new Error(`task references undefined value ${name}`);
+        return value;
+    });
+}
+
+export interface TrivyVersionInfo {
+    readonly Version: string;
+    readonly VulnerabilityDB?: { Version: number; UpdatedAt: string; NextUpdate?: string; DownloadedAt?: string };
+}
+
+export const DEFAULT_VERSION_INFO: TrivyVersionInfo = {
+    Version: '0.58.1',
+    VulnerabilityDB: { Version: 2, UpdatedAt: '2025-01-02T06:13:07.465548741Z', NextUpdate: '2025-01-03T06:13:07.465548471Z', DownloadedAt: '2025-01-02T09:41:10.214612Z' },
+};
+
+/** The run log of a successful scan task run whose Trivy wrote `reportJson`. */
+export function trivyScanLog(run: Pick<ScheduledRun, 'runId' | 'values'>, reportJson: string, version: TrivyVersionInfo = DEFAULT_VERSION_INFO): string {
+    const nonce = run.values['nonce'] ?? '';
+    const bytes = Buffer.from(reportJson, 'utf8');
+    const body = gzipSync(bytes).toString('base64').replace(/.{1,76}/g, '$&\n');
+    const hash = createHash('sha256').update(bytes).digest('hex');
+    const versionB64 = Buffer.from(JSON.stringify(version)).toString('base64');
+    return [
+        '2025/01/02 09:41:02 Alias support enabled for version >= 1.1.0, please see https://aka.ms/acr/tasks/task-aliases for more information.',
+        "2025/01/02 09:41:02 Creating Docker network: acb_default_network, driver: 'bridge'",
+        '2025/01/02 09:41:03 Successfully set up Docker network: acb_default_network',
+        "2025/01/02 09:41:03 Executing step ID: acr-guard-trivy-scan. Timeout(sec): 720, Working directory: '', Network: 'acb_default_network'",
+        `2025-01-02T09:41:05Z\tINFO\t[vulndb] Downloading vulnerability DB...`,
+        `2025-01-02T09:41:10Z\tINFO\tDetected OS\tfamily="alpine" version="3.10.2"`,
+        `2025-01-02T09:41:11Z\tINFO\tScanning ${run.values['imageRef'] ?? ''}`,
+        '2025/01/02 09:41:12 Successfully executed container: acr-guard-trivy-scan',
+        "2025/01/02 09:41:12 Executing step ID: acr-guard-emit-report. Timeout(sec): 300, Working directory: '', Network: 'acb_default_network'",
+        `acr-guard-report-begin:${nonce}`,
+        body.trimEnd(),
+        `acr-guard-report-end:${nonce} sha256=${hash} bytes=${bytes.length}`,
+        `acr-guard-trivy-version:${nonce} ${versionB64}`,
+        '2025/01/02 09:41:13 Successfully executed container: acr-guard-emit-report',
+        `2025/01/02 09:41:13 Step ID: acr-guard-trivy-scan marked as successful (elapsed time in seconds: 9.1)`,
+        '',
+        `Run ID: ${run.runId} was successful after 11s`,
+        '',
+    ].join('\r\n');
+}
+
+/** A run behaviour that answers every scan with `report(run)` and a successful run. */
+export function trivyScanRun(report: (run: ScheduledRun) => string, editLog: (log: string, run: ScheduledRun) => string = (l) => l): RunBehaviour {
+    return (run) => ({ status: 'Succeeded', log: editLog(trivyScanLog(run, report(run)), run) });
+}
