@@ -38,6 +38,8 @@ export interface CoreState {
     hooks: RegisteredHook[];
     /** The module file the loader is evaluating right now, if any. */
     loading?: string;
+    /** Function names registered while evaluating `loading` (a name twice in one module is a duplicate). */
+    readonly loadingNames: Set<string>;
     /** System log lines from the library (e.g. "HTTP streaming enabled"). */
     systemLog?: (level: RpcLogLevel, category: RpcLogCategory, message: string) => void;
     readonly coreApi: Record<string, unknown>;
@@ -76,7 +78,7 @@ class CoreDisposable implements Disposable {
 }
 
 function createState(): CoreState {
-    const state: CoreState = { functions: new Map(), hooks: [], coreApi: {} };
+    const state: CoreState = { functions: new Map(), hooks: [], coreApi: {}, loadingNames: new Set() };
     Object.assign(state.coreApi, {
         version: '4.0.0-local-host',
         hostVersion: '4.1000.0-local-host',
@@ -92,10 +94,14 @@ function createState(): CoreState {
         },
         registerFunction(metadata: FunctionMetadata, callback: FunctionCallback): Disposable {
             const origins = originsNow(state);
-            const existing = state.functions.get(metadata.name.toLowerCase());
+            const key = metadata.name.toLowerCase();
+            const existing = state.functions.get(key);
             // The same module evaluated again (a fresh vitest module graph) replaces its own
-            // registration; a second module using the name is the duplicate the worker rejects.
-            if (existing && existing.origins.join('|') !== origins.join('|')) {
+            // registration; another module, or the same one twice, using the name is the
+            // duplicate the worker rejects.
+            const twiceInThisLoad = state.loading !== undefined && state.loadingNames.has(key);
+            if (state.loading) state.loadingNames.add(key);
+            if (existing && (twiceInThisLoad || existing.origins.join('|') !== origins.join('|'))) {
                 throw new Error(
                     `A function with the name "${metadata.name}" has already been registered ` +
                         `(by ${existing.origins[0] ?? 'an unknown module'}).`,

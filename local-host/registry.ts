@@ -138,7 +138,16 @@ function describe(entry: ReturnType<typeof coreState>['functions'] extends Map<s
  * returns the registrations and hooks that came from it, validated: supported trigger kinds
  * and bindings, six-field NCRONTAB schedules, queue triggers with a queue and a connection.
  */
-export async function loadRegistrations(functionsDir: string): Promise<LoadedApp> {
+export function loadRegistrations(functionsDir: string): Promise<LoadedApp> {
+    // Loads are serialized: registrations are attributed to the module being evaluated.
+    const next = loadChain.then(() => loadRegistrationsNow(functionsDir));
+    loadChain = next.catch(() => undefined);
+    return next;
+}
+
+let loadChain: Promise<unknown> = Promise.resolve();
+
+async function loadRegistrationsNow(functionsDir: string): Promise<LoadedApp> {
     const dir = path.resolve(functionsDir);
     const state = coreState();
     const files = functionModuleFiles(dir);
@@ -146,6 +155,7 @@ export async function loadRegistrations(functionsDir: string): Promise<LoadedApp
     for (const file of files) {
         const hooksBefore = new Set(state.hooks);
         state.loading = file;
+        state.loadingNames.clear();
         try {
             await loadModule(file);
         } finally {

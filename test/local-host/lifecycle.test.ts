@@ -40,7 +40,7 @@ describe('local host: timers, hooks and lifecycle', () => {
         expect(process.env.FIXTURE_QUEUE).toBeUndefined();
         const second = await startFixtureHost();
         try {
-            expect(second.host.functions.map((f) => f.name)).toEqual(['eventGridSink', 'httpEcho', 'httpSecret', 'queueSink', 'startupTick', 'timerTick']);
+            expect(second.host.functions.map((f) => f.name)).toEqual(['eventGridSink', 'httpEcho', 'httpEnqueue', 'httpSecret', 'queueSink', 'startupTick', 'timerTick']);
             const res = await fetch(`${second.host.baseUrl}/api/echo/again`);
             expect(res.status).toBe(201);
             expect(second.seen.hooks[0]).toBe('appStart');
@@ -64,11 +64,16 @@ describe('local host: timers, hooks and lifecycle', () => {
         ).rejects.toThrow(/unsupportedBlob" uses the trigger type "blobTrigger", which the local host does not support/);
     });
 
+    it('rejects a function name registered by two modules', async () => {
+        await expect(loadRegistrations(path.join(fixtures, 'local-host-duplicate'))).rejects.toThrow(/"duplicateName" has already been registered/);
+    });
+
     it('lists registrations without starting anything', async () => {
         const app = await loadRegistrations(fixtureApp);
         expect(app.functions.map((f) => [f.name, f.triggerType])).toEqual([
             ['eventGridSink', 'eventGridTrigger'],
             ['httpEcho', 'httpTrigger'],
+            ['httpEnqueue', 'httpTrigger'],
             ['httpSecret', 'httpTrigger'],
             ['queueSink', 'queueTrigger'],
             ['startupTick', 'timerTrigger'],

@@ -38,6 +38,13 @@ describe('local host: Storage queue trigger on Azurite', () => {
         expect((await fixture.queue.peekMessages()).peekedMessageItems).toHaveLength(0);
     });
 
+    it('writes queue output bindings (Base64) that the queue trigger then consumes', async () => {
+        const res = await fetch(`${fixture.host.baseUrl}/api/enqueue`, { method: 'POST', body: JSON.stringify({ via: 'output' }) });
+        expect(res.status).toBe(202);
+        await fixture.host.idle();
+        expect(fixture.seen.messages.map((m) => m.message)).toContainEqual({ via: 'output' });
+    });
+
     it('parks a message that is not valid Base64 without invoking the function', async () => {
         const before = fixture.seen.messages.length;
         await fixture.queue.sendMessage('not base64 at all!');
