@@ -84,7 +84,9 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
         const hostConfig = readHostJson(options.hostJsonPath ?? path.join(repoRoot(), 'host.json'));
         const app = await loadRegistrations(options.functionsDir);
         const programmingModel = state.programmingModel;
-        if (!programmingModel) throw new Error('"@azure/functions" did not set a programming model.');
+        if (!programmingModel) {
+            throw new Error('"@azure/functions" did not set a programming model: it is in test mode because app.* ran before the local host was imported.');
+        }
         const capabilities = (await programmingModel.getCapabilities?.({})) ?? {};
         if (capabilities.HttpUri) throw new Error('app.setup({ enableHttpStream: true }) is not supported by the local host.');
         const hooks: readonly RegisteredHook[] = app.hooks;
