@@ -10,6 +10,7 @@ import type { FunctionRunner } from './runtime';
 /** How long a received message stays invisible while its function runs (the extension's default). */
 const PROCESSING_VISIBILITY_SECONDS = 600;
 const MIN_POLL_MS = 100;
+const STOP_WAIT_MS = 30_000;
 
 /**
  * One queue-triggered function, polled like the Storage queues extension (QueueListener /
@@ -103,7 +104,9 @@ export class QueuePoller {
             await this.#sleep(delay);
             delay = Math.min(delay * 2, this.options.maxPollingIntervalMs);
         }
-        while (this.#active > 0) await new Promise((r) => setTimeout(r, 20));
+        // Let running messages finish (bounded: a hung function must not hang stop()).
+        const deadline = Date.now() + STOP_WAIT_MS;
+        while (this.#active > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     }
 
     #metadata(m: DequeuedMessageItem, text: string): Record<string, RpcTypedData> {

@@ -108,9 +108,15 @@ async function runLocalHost(root: string): Promise<void> {
         if (stopping) return;
         stopping = true;
         console.log(`\n${signal}: stopping…`);
-        await host.stop();
+        let code = 0;
+        try {
+            await host.stop();
+        } catch (err) {
+            console.error(`Stopping the host failed: ${(err as Error).message}`);
+            code = 1;
+        }
         await azurite.instance?.stop();
-        process.exit(0);
+        process.exit(code);
     };
     process.on('SIGINT', () => void shutdown('SIGINT'));
     process.on('SIGTERM', () => void shutdown('SIGTERM'));

@@ -31,6 +31,12 @@ describe('local host: HTTP triggers', () => {
         expect((await fetch(`${fixture.host.baseUrl}/api/nothing-here`)).status).toBe(404);
     });
 
+    it('answers 500 when the function throws, and logs the failure', async () => {
+        const res = await fetch(`${fixture.host.baseUrl}/api/echo/boom`);
+        expect(res.status).toBe(500);
+        expect(fixture.host.logs.some((l) => l.level === 'error' && l.functionName === 'httpEcho' && l.message.includes('Error: boom'))).toBe(true);
+    });
+
     it('requires the function key for authLevel function', async () => {
         const url = `${fixture.host.baseUrl}/api/secret`;
         expect((await fetch(url)).status).toBe(401);
