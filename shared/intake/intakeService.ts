@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
-import { normaliseEvent } from '../events/normalise';
 import type { NormalisedEvent, RegistryEvent } from '../events/registryEvent';
 import { scanRequestIdFor, type ScanRequest } from '../scan/scanRequest';
+import { decideIntake } from './decide';
 import type { EventKey, EventRecord, RegistryEventStore } from './eventStore';
 import type { IntakeLog } from './intakeLog';
 import type { LivePushObserver } from './livePushObserver';
-import { routeEvent, type Route, type RoutingDecision, type RoutingRules } from './route';
+import type { Route, RoutingDecision, RoutingRules } from './route';
 import type { ScanRequestSink } from './scanRequestSink';
 
 export interface IntakeDependencies {
@@ -71,12 +71,7 @@ export class IntakeService {
 
     /** Decides without side effects (what `acr-guard event inspect` shows). */
     decide(input: unknown): { outcome: NormalisedEvent; decision: RoutingDecision } {
-        const outcome = normaliseEvent(input);
-        let decision = routeEvent(outcome, this.deps.rules);
-        if (decision.route === 'scan' && !(decision.event.registry ?? this.deps.defaultRegistry)) {
-            decision = { route: 'reject', reason: 'push to scan names no registry and no default login server is configured' };
-        }
-        return { outcome, decision };
+        return decideIntake(input, this.deps.rules, this.deps.defaultRegistry);
     }
 
     async handle(input: unknown, log: IntakeLog): Promise<IntakeResult> {
