@@ -2,13 +2,10 @@ import type { PartialRegistryEvent, RegistryEvent } from '../events/registryEven
 import type { Route } from './route';
 
 /**
- * Where intake records every event it received (accepted, ignored or rejected) and, by digest,
- * every image event it acted on. The record doubles as the deduplication ledger: claiming an
- * event is a conditional insert, so only the first delivery wins.
+ * Where intake records every event it handled (accepted, ignored or rejected) and, by digest,
+ * the live pushes and deletes. The record doubles as the deduplication ledger: it is written
+ * with a conditional insert once the event's side effects are done, so a record means "handled".
  */
-
-/** `pending`: claimed, side effects (enqueue, live check) not yet confirmed; `done`: complete. */
-export type EventState = 'pending' | 'done';
 
 /** Identity of a received event: the envelope id (or a payload hash when it has none) and a slot. */
 export interface EventKey {
@@ -25,7 +22,6 @@ export interface EventRecord {
     readonly route: Route;
     /** Reject reason, or why the route was chosen. */
     readonly reason: string;
-    readonly state: EventState;
     readonly event: RegistryEvent | PartialRegistryEvent;
     readonly warnings: readonly string[];
     /** The raw input of a rejected event (truncated), so nothing is lost; null otherwise. */
@@ -47,14 +43,10 @@ export interface DigestEntry {
     readonly time: string | null;
 }
 
-export type ClaimResult = { readonly claimed: true } | { readonly claimed: false; readonly existing: EventRecord };
-
 export interface RegistryEventStore {
-    /** Inserts the record unless one with the same key exists (then returns the existing one). */
-    claim(record: EventRecord): Promise<ClaimResult>;
-    /** Marks a claimed event complete. */
-    markDone(key: EventKey): Promise<void>;
     get(key: EventKey): Promise<EventRecord | undefined>;
+    /** Conditional insert: false (and nothing written) when a record with the same key exists. */
+    insert(record: EventRecord): Promise<boolean>;
     /** Idempotent (upsert). */
     recordDigest(entry: DigestEntry): Promise<void>;
     findByDigest(digest: string): Promise<DigestEntry[]>;

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { NormalisedEvent, RegistryEvent } from '../events/registryEvent';
 import { scanRequestIdFor, type ScanRequest } from '../scan/scanRequest';
 import { decideIntake } from './decide';
-import type { EventKey, EventRecord, RegistryEventStore } from './eventStore';
+import type { EventKey, RegistryEventStore } from './eventStore';
 import type { IntakeLog } from './intakeLog';
 import type { LivePushObserver } from './livePushObserver';
 import type { Route, RoutingDecision, RoutingRules } from './route';
@@ -23,8 +23,8 @@ export interface IntakeResult {
     readonly route: Route;
     /** Reject reason, or why the route was chosen. */
     readonly reason: string;
-    /** `first`: processed now; `duplicate`: already done earlier; `resumed`: an earlier delivery stopped half-way. */
-    readonly delivery: 'first' | 'duplicate' | 'resumed';
+    /** `first`: handled and recorded now; `duplicate`: an earlier (or concurrent) delivery recorded it. */
+    readonly delivery: 'first' | 'duplicate';
     readonly scanRequestId: string | null;
 }
 
@@ -52,15 +52,20 @@ function keyOf(outcome: NormalisedEvent, input: unknown): EventKey {
 }
 
 /**
- * Registry event intake, per event: normalise, route, claim the event row (a conditional insert:
- * the dedup), perform the route's side effects, mark the row done.
+ * Registry event intake, per event: normalise, route, look the event up (dedup), perform the
+ * route's side effects (enqueue a scan request; record a digest row and call the live-push
+ * observer), then record the event with a conditional insert.
  *
- * Crash safety: the row is claimed `pending` before any side effect and marked `done` after
- * all of them. A delivery that finds a `pending` row (an earlier one failed after the insert)
- * performs the side effects again; one that finds `done` does nothing. So a failed enqueue is
- * retried by Event Grid's redelivery, and at worst a scan request is sent twice (harmless:
- * scans are idempotent per digest). Storage failures propagate (the trigger throws, Event Grid
- * retries); bad input never throws: it is logged and recorded with its reason.
+ * Crash safety comes from the order: the record is the commit, written only after every side
+ * effect succeeded. A delivery that finds the record does nothing; one that does not (the first,
+ * or a redelivery after a failure anywhere before the record) performs the side effects. So a
+ * failed enqueue is retried by Event Grid's redelivery, and at worst (a crash between enqueue
+ * and record, or two deliveries in flight at once) a scan request is sent twice: harmless,
+ * scans are idempotent per digest. The conditional insert keeps one record per event. This
+ * costs one read, the side effects and one insert per event: a pending/done state machine
+ * (insert, enqueue, update) would need the same writes plus one.
+ * Storage failures propagate (the trigger throws, Event Grid retries); bad input never throws:
+ * it is logged and recorded with its reason.
  */
 export class IntakeService {
     private readonly now: () => Date;
@@ -77,53 +82,49 @@ export class IntakeService {
     async handle(input: unknown, log: IntakeLog): Promise<IntakeResult> {
         const { outcome, decision } = this.decide(input);
         const key = keyOf(outcome, input);
-        const receivedAt = this.now().toISOString();
         const reason = decision.route === 'reject' ? decision.reason : decision.why;
-        const hasSideEffects = decision.route !== 'reject' && decision.route !== 'ignore' && this.digestEntryOf(decision) !== null;
-        const scanRequest = decision.route === 'scan' ? this.scanRequestFor(decision.event, receivedAt) : null;
-        const record: EventRecord = {
+        const result = (delivery: IntakeResult['delivery'], scanRequestId: string | null): IntakeResult => ({
             key,
             route: decision.route,
             reason,
-            state: hasSideEffects ? 'pending' : 'done',
+            delivery,
+            scanRequestId,
+        });
+
+        const existing = await this.deps.store.get(key);
+        if (existing) {
+            log.log(`registry event ${key.id} (${key.slot}) already handled (route ${existing.route}): duplicate delivery ignored`);
+            return result('duplicate', existing.scanRequestId);
+        }
+
+        const receivedAt = this.now().toISOString();
+        const scanRequest = decision.route === 'scan' ? this.scanRequestFor(decision.event, receivedAt) : null;
+        for (const warning of outcome.warnings) log.warn(`registry event ${key.id}: ${warning}`);
+        if (decision.route === 'reject') log.warn(`registry event ${key.id} rejected: ${decision.reason}`);
+        await this.perform(decision, scanRequest, log);
+
+        const recorded = await this.deps.store.insert({
+            key,
+            route: decision.route,
+            reason,
             event: outcome.ok ? outcome.event : outcome.partial,
             warnings: outcome.warnings,
             raw: outcome.ok ? null : rawText(input).slice(0, MAX_RAW),
             receivedAt,
             scanRequestId: scanRequest?.requestId ?? null,
-        };
-        const result = (delivery: IntakeResult['delivery']): IntakeResult => ({
-            key,
-            route: decision.route,
-            reason,
-            delivery,
-            scanRequestId: record.scanRequestId,
         });
-
-        const claim = await this.deps.store.claim(record);
-        if (!claim.claimed && claim.existing.state === 'done') {
-            log.log(`registry event ${key.id} (${key.slot}) already handled (route ${claim.existing.route}): duplicate delivery ignored`);
-            return result('duplicate');
+        if (!recorded) {
+            // Another delivery of the same event finished in between (its scan request, if any, was sent too).
+            log.log(`registry event ${key.id} (${key.slot}) was recorded by a concurrent delivery`);
+            return result('duplicate', scanRequest?.requestId ?? null);
         }
-        const delivery = claim.claimed ? 'first' : 'resumed';
-        for (const warning of outcome.warnings) log.warn(`registry event ${key.id}: ${warning}`);
-        if (decision.route === 'reject') {
-            log.warn(`registry event ${key.id} rejected: ${decision.reason}`);
-            return result(delivery);
+        if (decision.route !== 'reject') {
+            log.log(
+                `registry event ${key.id} (${key.slot}) routed to ${decision.route}: ${decision.why}` +
+                    (scanRequest ? `; scan request ${scanRequest.requestId} queued` : ''),
+            );
         }
-        if (!hasSideEffects) {
-            log.log(`registry event ${key.id} (${key.slot}) routed to ${decision.route}: ${decision.why}`);
-            return result(delivery);
-        }
-
-        await this.perform(decision, scanRequest, log);
-        await this.deps.store.markDone(key);
-        log.log(
-            `registry event ${key.id} (${key.slot}) routed to ${decision.route}: ${decision.why}` +
-                (scanRequest ? `; scan request ${scanRequest.requestId} queued` : '') +
-                (delivery === 'resumed' ? ' (resumed an unfinished earlier delivery)' : ''),
-        );
-        return result(delivery);
+        return result('first', scanRequest?.requestId ?? null);
     }
 
     /**
@@ -150,8 +151,13 @@ export class IntakeService {
         return results;
     }
 
+    /**
+     * Digest rows for live pushes (the quarantine check looks them up by digest) and image
+     * deletes. Quarantine pushes get none: their scan result is recorded by digest downstream,
+     * and one write fewer on the hot path keeps intake near the raw queue throughput.
+     */
     private digestEntryOf(decision: RoutingDecision) {
-        if (decision.route === 'reject' || decision.route === 'ignore') return null;
+        if (decision.route !== 'live-check' && decision.route !== 'record') return null;
         const event = decision.event;
         const isImage = event.type.endsWith('.ImagePushed') || event.type.endsWith('.ImageDeleted');
         if (!isImage || !event.digest || !event.repository) return null;

