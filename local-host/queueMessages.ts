@@ -1,0 +1,27 @@
+import type { QueueClient } from '@azure/storage-queue';
+import { createQueueClient, readStorageConnection } from '../shared/storage/connection';
+import type { QueueOptions } from './hostJson';
+
+/**
+ * Queue access shared by the queue trigger and the queue output binding: the connection is
+ * resolved exactly as the Functions host resolves a binding's `connection` (a connection string
+ * setting, or `<CONN>__queueServiceUri` identity settings), and message text is encoded as
+ * host.json `extensions.queues.messageEncoding` says.
+ */
+export function queueClientFor(connection: string, queueName: string): QueueClient {
+    return createQueueClient(readStorageConnection(connection, process.env), queueName);
+}
+
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+
+/** Decodes a message as the trigger would; undefined when it is not valid Base64 (the host parks those). */
+export function decodeMessage(text: string, options: Pick<QueueOptions, 'messageEncoding'>): string | undefined {
+    if (options.messageEncoding === 'none') return text;
+    const compact = text.replace(/\s+/g, '');
+    if (compact.length % 4 !== 0 || !BASE64.test(compact)) return undefined;
+    return Buffer.from(compact, 'base64').toString('utf8');
+}
+
+export function encodeMessage(text: string, options: Pick<QueueOptions, 'messageEncoding'>): string {
+    return options.messageEncoding === 'none' ? text : Buffer.from(text, 'utf8').toString('base64');
+}
