@@ -58,10 +58,9 @@ export function inspectEvents(payload: unknown, rules: RoutingRules, defaultRegi
             userAgent: e.userAgent,
             time: e.time,
             route: decision.route,
+            ...(decision.route === 'reject' ? { reason: decision.reason } : { because: decision.why }),
             warnings: outcome.warnings,
         };
-        if (decision.route === 'reject') line.reason = decision.reason;
-        else line.because = decision.why;
         return line;
     });
 }
@@ -104,10 +103,15 @@ async function run(args: string[], io: CliIo): Promise<number> {
 export const eventInspectCommand: CliCommand = {
     words: ['event', 'inspect'],
     usage: 'event inspect FILE',
-    summary:
-        'Print the normalised events of FILE (one event or an array; Event Grid or CloudEvents schema) with the ' +
-        'route intake would take: scan, live-check, record, ignore or reject (with the reason). Routing uses ' +
-        'ACR_GUARD_QUARANTINE_PREFIX, ACR_GUARD_LIVE_PREFIX and ACR_GUARD_OTHER_REPOSITORIES when set, else their ' +
-        'defaults. Exit 0: every event understood; 1: some rejected; 2: FILE missing or not JSON.',
+    summary: 'print the normalised events of FILE and the route intake would take',
+    details: [
+        'FILE holds one event or an array of events, in the Event Grid schema or CloudEvents 1.0.',
+        'Prints a JSON array, one object per event: id, type, schema, registry, repository, tag, digest,',
+        'mediaType, action, actor, userAgent, time (null where absent), route (scan, live-check, record,',
+        'ignore or reject), reason (when rejected) or because (why the route), and warnings.',
+        'Routing uses ACR_GUARD_QUARANTINE_PREFIX, ACR_GUARD_LIVE_PREFIX and ACR_GUARD_OTHER_REPOSITORIES',
+        'from the environment when set, else their defaults (quarantine/, live/, ignore).',
+        'Exit 0: every event understood; 1: some rejected; 2: FILE missing or not JSON, or a usage error.',
+    ].join('\n'),
     run,
 };

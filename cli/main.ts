@@ -11,7 +11,10 @@ export interface CliIo {
 export interface CliCommand {
     readonly words: readonly string[];
     readonly usage: string;
+    /** One line for the command list. */
     readonly summary: string;
+    /** The rest of `acr-guard <command> --help`. */
+    readonly details?: string;
     run(args: string[], io: CliIo): Promise<number>;
 }
 
@@ -52,7 +55,7 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
     }
     const args = argv.slice(command.words.length);
     if (args.includes('--help') || args.includes('-h')) {
-        io.out(`usage: acr-guard ${command.usage}\n\n${command.summary}`);
+        io.out(`usage: acr-guard ${command.usage}\n\n${command.summary}${command.details ? `\n\n${command.details}` : ''}`);
         return 0;
     }
     return command.run(args, io);
