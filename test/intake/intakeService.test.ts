@@ -113,7 +113,7 @@ describe('IntakeService against Azurite', () => {
         expect(await peekAll(queue)).toHaveLength(0);
     });
 
-    it('still enqueues on redelivery when the enqueue failed after the insert (crash safety)', async () => {
+    it('still enqueues on redelivery when the first delivery failed to enqueue (crash safety)', async () => {
         const { queue, service, store } = setup();
         // The first delivery reaches a queue endpoint that refuses connections: a real network failure.
         const deadQueue = new QueueClient(
