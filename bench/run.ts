@@ -1,30 +1,51 @@
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
+import { formatResult, type BenchResult } from './report';
 
 /**
- * `npm run bench`: runs every compiled `*.bench.js` beside this file (dist/bench/), one after another,
- * each exporting `run()`. A name filter may be given: `node dist/bench/run.js trivy`.
+ * `npm run bench`: runs every compiled bench/*.bench.js one after the other (they share the
+ * machine, so never in parallel), each exporting `run()`. A bench prints its own figures and may
+ * return a BenchResult (measured vs a baseline from the same run). A name filter may be given:
+ * `npm run bench -- intake`. Exit 1 when a bench fails to run; a ratio below target is reported,
+ * not failed (machines differ).
  */
-async function main(filter?: string): Promise<number> {
+const isBenchResult = (value: unknown): value is BenchResult =>
+    typeof value === 'object' && value !== null && 'ratio' in value && 'baseline' in value && 'measured' in value;
+
+async function main(): Promise<number> {
+    const only = process.argv[2];
     const files = readdirSync(__dirname)
-        .filter((f) => f.endsWith('.bench.js') && (!filter || f.includes(filter)))
+        .filter((f) => f.endsWith('.bench.js'))
+        .filter((f) => !only || f.includes(only))
         .sort();
+    if (files.length === 0) {
+        console.error(`no *.bench.js in ${__dirname}${only ? ` matching ${only}` : ''}`);
+        return 1;
+    }
     let failed = 0;
     for (const file of files) {
         console.log(`\n=== ${file}`);
         try {
-            const mod = require(path.join(__dirname, file)) as { run?: () => Promise<unknown> };
+            const mod = (await import(path.join(__dirname, file))) as { run?: () => Promise<unknown> };
             if (typeof mod.run !== 'function') throw new Error('exports no run()');
-            const figures = await mod.run();
-            if (figures !== undefined) console.log(JSON.stringify(figures, null, 2));
+            const result = await mod.run();
+            if (isBenchResult(result)) console.log(formatResult(result));
+            else if (Array.isArray(result) && result.every(isBenchResult)) result.forEach((r) => console.log(formatResult(r)));
         } catch (err) {
-            failed++;
-            console.error(`${file} failed:`, err);
+            failed += 1;
+            console.error(`${file} failed: ${(err as Error).stack ?? String(err)}`);
         }
     }
-    return failed === 0 ? 0 : 1;
+    console.log(`\n${files.length - failed}/${files.length} benches ran`);
+    return failed > 0 ? 1 : 0;
 }
 
-main(process.argv[2]).then((code) => {
-    process.exitCode = code;
-});
+main().then(
+    (code) => {
+        process.exitCode = code;
+    },
+    (err: unknown) => {
+        console.error(err);
+        process.exitCode = 1;
+    },
+);

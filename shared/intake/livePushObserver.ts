@@ -1,0 +1,30 @@
+import type { RegistryEvent } from '../events/registryEvent';
+import type { IntakeLog } from './intakeLog';
+
+/** An image push into the live prefix: repository and digest are always valid here. */
+export type LivePush = RegistryEvent & { readonly repository: string; readonly digest: string };
+
+/**
+ * The seam for the `live-check` route: intake records the push (event row + digest row) and then
+ * hands it here. The quarantine check (a later issue) implements it; until then the default
+ * does nothing. Called at least once per event: implementations must be idempotent. Throwing
+ * makes intake throw too, so Event Grid redelivers.
+ */
+export interface LivePushObserver {
+    livePushed(push: LivePush, log: IntakeLog): Promise<void>;
+}
+
+export const ignoreLivePushes: LivePushObserver = {
+    async livePushed() {
+        // The quarantine check is not built yet; the digest row already records the push.
+    },
+};
+
+/** Keeps every push it is shown (for tests and for `inspect`-style tooling). */
+export class RecordingLivePushObserver implements LivePushObserver {
+    readonly pushes: LivePush[] = [];
+
+    async livePushed(push: LivePush): Promise<void> {
+        this.pushes.push(push);
+    }
+}
