@@ -10,10 +10,16 @@ type PipelinePolicy = Parameters<TableClient['pipeline']['addPolicy']>[0];
  */
 export class RoundTripCounter {
     private requests = 0;
+    private wireMs = 0;
     private readonly byMethod = new Map<string, number>();
 
     get count(): number {
         return this.requests;
+    }
+
+    /** Summed time from sending each request to its response (overlapping requests add up). */
+    get elapsedMs(): number {
+        return this.wireMs;
     }
 
     methods(): Record<string, number> {
@@ -22,17 +28,23 @@ export class RoundTripCounter {
 
     reset(): void {
         this.requests = 0;
+        this.wireMs = 0;
         this.byMethod.clear();
     }
 
     policy(): PipelinePolicy {
         return {
             name: 'acrGuardRoundTripCounter',
-            sendRequest: (request, next) => {
+            sendRequest: async (request, next) => {
                 this.requests += 1;
                 const key = /\$batch$/.test(new URL(request.url).pathname) ? 'BATCH' : request.method;
                 this.byMethod.set(key, (this.byMethod.get(key) ?? 0) + 1);
-                return next(request);
+                const start = performance.now();
+                try {
+                    return await next(request);
+                } finally {
+                    this.wireMs += performance.now() - start;
+                }
             },
         };
     }

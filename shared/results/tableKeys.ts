@@ -17,7 +17,11 @@ export const KEY_SEPARATOR = '~';
 const SAFE = /^[A-Za-z0-9._:-]$/;
 const MAX_PART = 240;
 
+const ALL_SAFE = /^[A-Za-z0-9._:-]*$/;
+
 export function encodeKeyPart(text: string): string {
+    // Digests and most vulnerability ids need no escaping: skip the per-character walk.
+    if (text.length <= MAX_PART && ALL_SAFE.test(text)) return text;
     let out = '';
     for (const ch of text) {
         if (SAFE.test(ch)) {

@@ -173,13 +173,17 @@ export class TableScanResultStore implements ScanResultStore {
 
         const generation = newGeneration(this.now());
         const rows = groupFindings(scan.findings);
+        // The generation is new, so its rows cannot exist yet: `create` (an insert) instead of an
+        // upsert, which is several times cheaper on Azurite. A retried batch that had in fact been
+        // committed answers 409 and is rewritten as upserts (see writeBatches).
+        // Rows and index go out together: both must be complete before the flip, in any order.
+        // The rows' first batches leave before the index is even built.
+        const rowsWritten = this.writeBatches(this.tables.findings, rows.map((row) => findingEntity(partition, generation, row)), 'create');
         const index = indexEntities(scan, generation, rows);
-        await this.writeBatches(
-            this.tables.findings,
-            rows.map((row) => findingEntity(partition, generation, scan.scanId, row)),
-            'upsert',
-        );
-        await this.writeBatches(this.tables.index, index, 'upsert');
+        // On a digest's first good scan its index rows are new too (a crashed writer's leftovers
+        // answer 409 and that batch is rewritten as upserts).
+        const firstScan = !current || current.summary.generation === null;
+        await Promise.all([rowsWritten, this.writeBatches(this.tables.index, index, firstScan ? 'create' : 'upsert')]);
 
         let contended = false;
         for (let attempt = 1; ; attempt++) {
@@ -371,13 +375,13 @@ export class TableScanResultStore implements ScanResultStore {
         const cutoff = this.now().getTime() - this.abandonedAfterMs;
         const surviving = new Set(committedIds ?? []);
         const dead: { partitionKey: string; rowKey: string; vulnerabilityId: string }[] = [];
-        const entities = this.tables.findings.listEntities<{ generation?: string; vulnerabilityId?: string }>({
-            queryOptions: { filter, select: ['RowKey', 'generation', 'vulnerabilityId'] },
+        const entities = this.tables.findings.listEntities<{ vulnerabilityId?: string }>({
+            queryOptions: { filter, select: ['RowKey', 'vulnerabilityId'] },
         });
         for await (const e of entities) {
             const rowKey = e.rowKey;
             if (rowKey === undefined) continue;
-            const generation = e.generation ?? rowKey.split(KEY_SEPARATOR)[0] ?? '';
+            const generation = rowKey.split(KEY_SEPARATOR)[0] ?? '';
             const id = e.vulnerabilityId ?? '';
             const born = generationTime(generation)?.getTime() ?? 0;
             if (generation === committed) surviving.add(id);
@@ -389,10 +393,19 @@ export class TableScanResultStore implements ScanResultStore {
         await this.deleteBatches(this.tables.findings, dead);
     }
 
-    private async writeBatches(client: TableClient, entities: readonly TableEntity[], mode: 'upsert'): Promise<void> {
+    private async writeBatches(client: TableClient, entities: readonly TableEntity[], mode: 'create' | 'upsert'): Promise<void> {
+        const upserts = (chunk: readonly TableEntity[]) => chunk.map((e): TransactionAction => ['upsert', e, 'Replace']);
         await forEachLimit(chunksByPartition(entities), this.batchConcurrency, async (chunk) => {
-            const actions: TransactionAction[] = chunk.map((e) => [mode, e, 'Replace']);
-            await client.submitTransaction(actions);
+            if (mode === 'upsert') {
+                await client.submitTransaction(upserts(chunk));
+                return;
+            }
+            try {
+                await client.submitTransaction(chunk.map((e): TransactionAction => ['create', e]));
+            } catch (err) {
+                if (!isStatus(err, 409)) throw err;
+                await client.submitTransaction(upserts(chunk));
+            }
         });
     }
 
