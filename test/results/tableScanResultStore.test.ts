@@ -218,6 +218,22 @@ describe('TableScanResultStore against Azurite', () => {
         expect(await store.imagesWithVulnerability(orphanId)).toEqual([]);
     });
 
+    it('keeps within Table property limits: thousands of ids in the reasons, very long report text', async () => {
+        const { store } = await freshStore(connectionString());
+        const digest = randomDigest();
+        const ids = Array.from({ length: 5000 }, (_, i) => `CVE-2024-${100000 + i}`);
+        const verdict = { outcome: 'fail' as const, reasons: [{ code: 'blocked-vulnerabilities', message: 'many', vulnerabilityIds: ids }] };
+        const long = { ...(juiceShop[0] as Finding), title: 'T'.repeat(100_000), pkgPath: 'p/'.repeat(40_000) };
+        await store.recordScan(scanOf(digest, [long], { verdict }));
+        const summary = await store.getSummary(digest);
+        expect(summary?.reasonsTruncated).toBe(true);
+        expect(summary?.verdict.reasons[0]?.code).toBe('blocked-vulnerabilities');
+        expect(summary?.verdict.reasons[0]?.vulnerabilityIds?.length).toBeLessThan(ids.length);
+        const [stored] = await store.listFindings(digest);
+        expect(stored?.title?.length).toBeLessThanOrEqual(512);
+        expect(stored?.pkgPath?.startsWith('p/p/')).toBe(true);
+    });
+
     it('lists summaries by repository prefix', async () => {
         const { store } = await freshStore(connectionString());
         await store.recordScan(scanOf(randomDigest(), juiceShop.slice(0, 2), { repository: 'quarantine/a' }));
