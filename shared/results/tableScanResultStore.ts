@@ -178,12 +178,17 @@ export class TableScanResultStore implements ScanResultStore {
         // committed answers 409 and is rewritten as upserts (see writeBatches).
         // Rows and index go out together: both must be complete before the flip, in any order.
         // The rows' first batches leave before the index is even built.
-        const rowsWritten = this.writeBatches(this.tables.findings, rows.map((row) => findingEntity(partition, generation, row)), 'create');
-        const index = indexEntities(scan, generation, rows);
         // On a digest's first good scan its index rows are new too (a crashed writer's leftovers
         // answer 409 and that batch is rewritten as upserts).
         const firstScan = !current || current.summary.generation === null;
-        await Promise.all([rowsWritten, this.writeBatches(this.tables.index, index, firstScan ? 'create' : 'upsert')]);
+        let index: TableEntity[] = [];
+        await Promise.all([
+            this.writeBatches(this.tables.findings, rows.map((row) => findingEntity(partition, generation, row)), 'create'),
+            Promise.resolve().then(() => {
+                index = indexEntities(scan, generation, rows);
+                return this.writeBatches(this.tables.index, index, firstScan ? 'create' : 'upsert');
+            }),
+        ]);
 
         let contended = false;
         for (let attempt = 1; ; attempt++) {
@@ -218,15 +223,18 @@ export class TableScanResultStore implements ScanResultStore {
 
     async listFindings(digest: string): Promise<StoredFinding[]> {
         const partition = summaryPartition(digest);
-        const generation = (await this.readSummary(partition))?.summary.generation;
-        if (!generation) return [];
-        const { from, to } = rowKeyRange(generation);
-        const found: StoredFinding[] = [];
-        const entities = this.tables.findings.listEntities({
-            queryOptions: { filter: odata`PartitionKey eq ${partition} and RowKey ge ${from} and RowKey lt ${to}` },
-        });
-        for await (const entity of entities) found.push(storedFinding(entity));
-        return found;
+        for (let attempt = 1; ; attempt++) {
+            const summary = (await this.readSummary(partition))?.summary;
+            if (!summary?.generation) return [];
+            const { from, to } = rowKeyRange(summary.generation);
+            const found: StoredFinding[] = [];
+            const entities = this.tables.findings.listEntities({
+                queryOptions: { filter: odata`PartitionKey eq ${partition} and RowKey ge ${from} and RowKey lt ${to}` },
+            });
+            for await (const entity of entities) found.push(storedFinding(entity));
+            // Fewer rows than the summary counts: a rescan replaced the generation while we read.
+            if (found.length === summary.findingRows || attempt >= 3) return found;
+        }
     }
 
     async imagesWithVulnerability(vulnerabilityId: string): Promise<ImageWithVulnerability[]> {
