@@ -14,6 +14,9 @@ var queueNames = [
 var tableNames = [
   'RegistryEvents'
   'Alerts'
+  'ScanSummaries'
+  'ScanFindings'
+  'VulnerabilityIndex'
 ]
 
 @export()

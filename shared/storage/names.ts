@@ -13,6 +13,13 @@ export const tables = {
     // --- alerts (shared/alerts) ---
     /** One row per deduplicated alert (PartitionKey = alertId) with its per-sink delivery status. */
     alerts: 'Alerts',
+    // --- results (issue 5): scan results, see shared/results/tableScanResultStore.ts ---
+    /** One summary entity per image digest: verdict, counts, tags seen, last error. */
+    scanSummaries: 'ScanSummaries',
+    /** One row per vulnerability finding, one partition per image digest. */
+    scanFindings: 'ScanFindings',
+    /** One row per (vulnerability id, digest), partitioned by id bucket: "which images carry CVE-X?". */
+    vulnerabilityIndex: 'VulnerabilityIndex',
 } as const;
 
 /** The queue the Functions host moves a message to after maxDequeueCount failures. */

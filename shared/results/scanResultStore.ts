@@ -1,0 +1,106 @@
+import type { Verdict, VerdictOutcome, VerdictReason } from '../policy/verdict';
+import type { Finding, Severity } from '../trivy/finding';
+
+/** What one scan of one image digest produced, ready to be recorded. */
+export interface ScanRecord {
+    readonly registry: string;
+    readonly repository: string;
+    /** The image is always addressed by digest; the tag is only what it was pushed as. */
+    readonly digest: string;
+    readonly tag: string | null;
+    readonly scanId: string;
+    readonly scannedAt: Date;
+    readonly scanner: { readonly name: string; readonly version: string | null; readonly dbVersion: string | null };
+    readonly os: { readonly family: string; readonly name: string; readonly eosl: boolean } | null;
+    readonly verdict: Verdict;
+    readonly findings: readonly Finding[];
+}
+
+export interface SeverityCount {
+    readonly total: number;
+    readonly fixable: number;
+}
+
+/** Counts of findings as Trivy reports them (one per vulnerability per package occurrence). */
+export interface FindingCounts {
+    readonly total: number;
+    readonly fixable: number;
+    readonly bySeverity: Readonly<Record<Severity, SeverityCount>>;
+}
+
+/** The last word on one image digest. */
+export interface ScanSummary {
+    readonly registry: string;
+    readonly repository: string;
+    readonly digest: string;
+    /** Every tag this digest was recorded under, oldest first. */
+    readonly tagsSeen: readonly string[];
+    /**
+     * The verdict of the last good (pass/fail) scan; `error` only when no scan of this digest ever
+     * succeeded. A later failed scan never replaces it: see lastError.
+     */
+    readonly verdict: Verdict;
+    /** True when the reasons were too large for one Table property and their id lists were cut. */
+    readonly reasonsTruncated: boolean;
+    readonly scanId: string;
+    readonly scannedAt: Date;
+    readonly scanner: ScanRecord['scanner'];
+    readonly os: ScanRecord['os'];
+    readonly counts: FindingCounts;
+    /** Vulnerability rows stored for this scan (exact duplicates are merged into one row). */
+    readonly findingRows: number;
+    /** The write generation the summary points at; null when no good scan was ever recorded. */
+    readonly generation: string | null;
+    /** The good verdict this one replaced, when a different scan produced it. */
+    readonly previous: { readonly outcome: VerdictOutcome; readonly scanId: string; readonly scannedAt: Date } | null;
+    /** The newest failed scan not yet followed by a good one. */
+    readonly lastError: { readonly scanId: string; readonly at: Date; readonly reasons: readonly VerdictReason[] } | null;
+    readonly recordedAt: Date;
+}
+
+/** One stored vulnerability row. */
+export interface StoredFinding extends Finding {
+    /** How many identical entries (same id, package, version, target and path) the report had. */
+    readonly occurrences: number;
+}
+
+/** One answer to "which images carry vulnerability X?". */
+export interface ImageWithVulnerability {
+    readonly vulnerabilityId: string;
+    readonly digest: string;
+    readonly registry: string;
+    readonly repository: string;
+    /** The highest severity this vulnerability has in the image. */
+    readonly severity: Severity;
+    readonly fixable: boolean;
+    /** `name@installedVersion` of the affected packages (at most a few dozen). */
+    readonly packages: readonly string[];
+    readonly occurrences: number;
+    readonly scanId: string;
+    readonly scannedAt: Date;
+}
+
+export type RecordStatus =
+    /** The scan is now the summary's verdict, with its findings. */
+    | 'recorded'
+    /** A newer good scan was already recorded: only the tag was merged. */
+    | 'superseded'
+    /** The verdict was `error`: recorded as lastError; an earlier good verdict and its findings were kept. */
+    | 'error-recorded';
+
+export interface RecordOutcome {
+    readonly status: RecordStatus;
+    /** For `error-recorded`: whether a good verdict existed and was kept. */
+    readonly keptLastGood: boolean;
+    readonly generation: string | null;
+}
+
+/** Where scan results live. Every method is safe to call again with the same input. */
+export interface ScanResultStore {
+    recordScan(scan: ScanRecord): Promise<RecordOutcome>;
+    getSummary(digest: string): Promise<ScanSummary | null>;
+    listFindings(digest: string): Promise<StoredFinding[]>;
+    /** One query, whatever the number of images. */
+    imagesWithVulnerability(vulnerabilityId: string): Promise<ImageWithVulnerability[]>;
+    listSummaries(options?: { repositoryPrefix?: string }): Promise<ScanSummary[]>;
+}
