@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadSettings, settingsCatalog, STORAGE_CONNECTION } from '../../shared/config/settings';
+import { settingsSampleText } from '../../shared/config/settingsSample';
 
 const sample = JSON.parse(readFileSync(path.resolve(__dirname, '../../local.settings.sample.json'), 'utf8')) as {
     IsEncrypted: boolean;
@@ -38,8 +39,7 @@ describe('local.settings.sample.json', () => {
 });
 
 describe('local.settings.sample.json is generated from the catalog', () => {
-    it('matches settingsSample() exactly (run `npm run settings:sample` after changing a setting)', async () => {
-        const { settingsSampleText } = await import('../../shared/config/settingsSample');
+    it('matches settingsSample() exactly (run `npm run settings:sample` after changing a setting)', () => {
         expect(readFileSync(path.resolve(__dirname, '../../local.settings.sample.json'), 'utf8')).toBe(settingsSampleText());
     });
 
