@@ -39,3 +39,30 @@ export function settingsSample(): Record<string, unknown> {
 }
 
 export const settingsSampleText = () => `${JSON.stringify(settingsSample(), null, 2)}\n`;
+
+/** The README's settings table (between `<!-- settings:start -->` and `<!-- settings:end -->`). */
+export function settingsMarkdownTable(): string {
+    const rows = Object.values(settingsCatalog).map((spec) => {
+        const fallback = spec.schema.safeParse(undefined);
+        const required = !fallback.success ? 'required' : fallback.data === undefined ? 'optional' : `default \`${Array.isArray(fallback.data) ? fallback.data.join(',') : String(fallback.data)}\``;
+        return `| \`${spec.name}\` | ${required} | ${spec.meaning.replace(/\|/g, '\\|')} |`;
+    });
+    return [
+        '| setting | | meaning |',
+        '| --- | --- | --- |',
+        `| \`${STORAGE_CONNECTION}\` | required | storage for the app's queues and tables: a connection string, or the identity-based \`${STORAGE_CONNECTION}__*\` settings below |`,
+        '| `AzureWebJobsStorage` | required | storage of the Functions host itself (identity-based `AzureWebJobsStorage__*` in Azure) |',
+        ...rows,
+    ].join('\n');
+}
+
+const README_START = '<!-- settings:start (npm run settings:sample) -->';
+const README_END = '<!-- settings:end -->';
+
+/** The README with its settings table replaced by the current one. */
+export function readmeWithSettings(readme: string): string {
+    const start = readme.indexOf(README_START);
+    const end = readme.indexOf(README_END);
+    if (start < 0 || end < start) throw new Error(`README.md has no ${README_START} … ${README_END} block`);
+    return `${readme.slice(0, start + README_START.length)}\n${settingsMarkdownTable()}\n${readme.slice(end)}`;
+}

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadSettings, settingsCatalog, STORAGE_CONNECTION } from '../../shared/config/settings';
-import { settingsSampleText } from '../../shared/config/settingsSample';
+import { readmeWithSettings, settingsSampleText } from '../../shared/config/settingsSample';
 
 const sample = JSON.parse(readFileSync(path.resolve(__dirname, '../../local.settings.sample.json'), 'utf8')) as {
     IsEncrypted: boolean;
@@ -46,5 +46,13 @@ describe('local.settings.sample.json is generated from the catalog', () => {
     it('says what every setting means', () => {
         const meanings = (sample as unknown as { Meanings: Record<string, string> }).Meanings;
         for (const name of Object.keys(sample.Values)) expect(meanings[name], name).toMatch(/\w{3,}/);
+    });
+});
+
+describe('README settings table', () => {
+    it('is the one generated from the catalog (run `npm run settings:sample` after changing a setting)', () => {
+        const readme = readFileSync(path.resolve(__dirname, '../../README.md'), 'utf8');
+        expect(readmeWithSettings(readme)).toBe(readme);
+        for (const spec of Object.values(settingsCatalog)) expect(readme).toContain(`\`${spec.name}\``);
     });
 });
