@@ -1,8 +1,7 @@
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
-import { createConnection } from 'node:net';
 import * as path from 'node:path';
-import { azuriteConnectionString, startAzurite, type AzuriteInstance } from './azurite';
+import { azuriteConnectionString, canConnect, startAzurite, type AzuriteInstance } from './azurite';
 import { embeddedDefaults } from './defaults';
 import { repoRoot } from './env';
 import { readHostJson } from './hostJson';
@@ -30,19 +29,9 @@ function onPath(command: string): boolean {
     return false;
 }
 
-function listening(port: number): Promise<boolean> {
-    return new Promise((resolve) => {
-        const socket = createConnection({ host: '127.0.0.1', port }, () => {
-            socket.end();
-            resolve(true);
-        });
-        socket.on('error', () => resolve(false));
-    });
-}
-
 /** Starts Azurite unless one already answers on the usual ports (then it is reused and left running). */
 async function ensureAzurite(root: string): Promise<{ connectionString: string; instance?: AzuriteInstance }> {
-    const up = await Promise.all(Object.values(AZURITE_PORTS).map(listening));
+    const up = await Promise.all(Object.values(AZURITE_PORTS).map(canConnect));
     if (up.every(Boolean)) {
         console.log('Azurite is already running on ports 10000-10002; using it.');
         return { connectionString: azuriteConnectionString(AZURITE_PORTS) };
