@@ -8,6 +8,8 @@ import { readHostJson } from './hostJson';
 import { startLocalHost, type LocalHost } from './index';
 import { readLocalSettings } from './localSettings';
 import { consoleSink } from './logs';
+import { provisionLocalStorage } from './provisionStorage';
+import { STORAGE_CONNECTION } from '../shared/config/settings';
 
 /**
  * `npm start`: Azurite on its usual ports (data in ./.azurite) plus either Core Tools
@@ -79,6 +81,11 @@ async function runLocalHost(root: string): Promise<void> {
     const fromFile = readLocalSettings(root);
     const env = fromFile ?? embeddedDefaults(azurite.connectionString);
     console.log(fromFile ? 'Settings: local.settings.json Values' : 'Settings: embedded defaults (local-host/defaults.ts); create local.settings.json to override');
+    const storage = env[STORAGE_CONNECTION];
+    if (storage && !storage.includes('__')) {
+        const made = await provisionLocalStorage(storage);
+        console.log(`Storage: ${made.queues.length} queues and ${made.tables.length} tables ready (as infra/ creates them in Azure)`);
+    }
     let host: LocalHost;
     try {
         host = await startLocalHost({ functionsDir: path.join(root, 'dist', 'functions'), env, port: HOST_PORT, log: consoleSink });
