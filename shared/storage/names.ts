@@ -8,6 +8,9 @@ export const queues = {
     // --- continuous patching (shared/patching) ---
     /** Versioned PatchRequest messages: one per (repository, original tag) of a patch cycle. */
     patchRequests: 'patch-requests',
+    // --- scan worker (issue 5) ---
+    /** Versioned ScanRequest messages for rescans: a lane of their own so pushes never wait behind them. */
+    rescanRequests: 'rescan-requests',
 } as const;
 
 export const tables = {
