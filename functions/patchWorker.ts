@@ -1,5 +1,6 @@
 import { app, type InvocationContext } from '@azure/functions';
-import { patching } from '../shared/patching/patchingApp';
+import { patching, patchVerificationObserver } from '../shared/patching/patchingApp';
+import { useVerdictObserver } from '../shared/scan/scanApp';
 import { decodePatchRequest } from '../shared/patching/patchRequest';
 import { queues } from '../shared/storage/names';
 
@@ -18,3 +19,6 @@ export async function patchWorker(message: unknown, context: InvocationContext):
 }
 
 app.storageQueue('patchWorker', { queueName: queues.patchRequests, connection: 'ACR_GUARD_STORAGE', handler: patchWorker });
+
+// Closed loop: verdicts on patched images (quarantine/NAME:<patch tag>) are checked against their patch run.
+useVerdictObserver(patchVerificationObserver);

@@ -1,6 +1,7 @@
 import type { ScanResultStore } from '../results/scanResultStore';
 import type { ScanVerdictEvent, VerdictObserver } from '../scan/verdictObserver';
 import { countFixableOs } from './imageAssessment';
+import { classifyTag } from './tagConvention';
 import type { PatchRun, PatchRunStore } from './patchRunStore';
 import type { AlertRaiser } from './patchWorker';
 
@@ -25,6 +26,8 @@ export class PatchVerificationObserver implements VerdictObserver {
 
     async onVerdict(event: ScanVerdictEvent): Promise<void> {
         if (!event.tag || !event.repository.startsWith(this.deps.quarantinePrefix)) return;
+        // Only patch tags can belong to a patch run: other verdicts cost no table read.
+        if (classifyTag(event.tag, 'incremental').kind === 'original' && classifyTag(event.tag, 'floating').kind === 'original') return;
         const run = await this.deps.runs.findByTarget(event.repository, event.tag);
         if (!run || run.status === 'skipped' || run.status === 'failed') return;
         if (run.patchedDigest !== null && run.patchedDigest !== event.digest) {
