@@ -76,6 +76,12 @@ param scanTimeoutSeconds int = 900
 @description('Gate policy file the scan worker applies (ACR_GUARD_GATE_POLICY_PATH), relative to the app root (deploy it with the app package). Empty: the built-in default policy (fixable CRITICAL and HIGH block, EOSL denied).')
 param gatePolicyPath string = ''
 
+@description('Path of continuouspatching.json in the deployed app (ACR_GUARD_PATCH_CONFIG_PATH); empty = continuous patching off.')
+param patchConfigPath string = ''
+
+@description('Continuous patching schedule, Nd with N from 1 to 30 (ACR_GUARD_PATCH_SCHEDULE).')
+param patchSchedule string = '7d'
+
 @description('Log Analytics retention (days).')
 @minValue(30)
 @maxValue(730)
@@ -182,6 +188,12 @@ var appSettings = {
   ACR_GUARD_SCAN_TIMEOUT_SECONDS: string(scanTimeoutSeconds)
   // Scan worker: the gate policy file (empty = built-in default).
   ACR_GUARD_GATE_POLICY_PATH: gatePolicyPath
+  // Continuous patching (shared/patching): off until a config path is given.
+  ACR_GUARD_PATCH_CONFIG_PATH: patchConfigPath
+  ACR_GUARD_PATCH_SCHEDULE: patchSchedule
+  ACR_GUARD_PATCH_RUNS_PER_MINUTE: '10'
+  ACR_GUARD_PATCH_COPA_IMAGE: 'mcr.microsoft.com/acr/cssc:7260211'
+  ACR_GUARD_PATCH_BUILDKIT_IMAGE: 'docker.io/moby/buildkit:v0.16.0'
   // Alerts: the app publishes CloudEvents to the custom topic with its identity (EventGrid Data Sender).
   ACR_GUARD_ALERT_TOPIC_ENDPOINT: alerts.outputs.alertTopicEndpoint
   ACR_GUARD_ALERT_WEBHOOK_URL: alertWebhookUrl

@@ -7,6 +7,7 @@
 @description('Application queues (without their -poison twins).')
 var queueNames = [
   'scan-requests'
+  'patch-requests'
   'rescan-requests'
 ]
 
@@ -18,6 +19,8 @@ var tableNames = [
   'ScanSummaries'
   'ScanFindings'
   'VulnerabilityIndex'
+  'PatchRuns'
+  'PatchCycles'
 ]
 
 @export()

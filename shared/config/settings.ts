@@ -2,6 +2,8 @@ import { z } from 'zod';
 import { readStorageConnection, type StorageConnection } from '../storage/connection';
 import { booleanFlag, httpsUrl, positiveInt, readSettings, repositoryPrefix, setting, SettingsError } from './setting';
 import { secretWebhookUrl } from '../alerts/webhookUrl';
+import { patchConfigFile } from '../patching/patchConfigFile';
+import { parseSchedule } from '../patching/schedule';
 
 /** The name of the storage connection the app's queues and tables use (`<name>` or `<name>__*`). */
 export const STORAGE_CONNECTION = 'ACR_GUARD_STORAGE';
@@ -109,6 +111,49 @@ export const settingsCatalog = {
         z.coerce.number({ error: 'expected a whole number of seconds' }).int().min(60).max(7200).default(900),
         "Trivy's --timeout for one image scan, in seconds (the task run gets head room on top)",
         '900',
+    ),
+    // --- Continuous patching (shared/patching; owner: patchcycle) -----------------------------
+    patchConfig: setting(
+        'ACR_GUARD_PATCH_CONFIG_PATH',
+        // Read and validated at start-up: a bad file fails the start naming this setting.
+        patchConfigFile.optional(),
+        'path of the continuouspatching.json file (ACR Continuous Patching format); unset = continuous patching off',
+        '/home/site/wwwroot/continuouspatching.json',
+    ),
+    patchSchedule: setting(
+        'ACR_GUARD_PATCH_SCHEDULE',
+        // Kept as text ('7d', as ACR's --schedule and the sample show it); checked by parseSchedule.
+        z
+            .string()
+            .superRefine((text, ctx) => {
+                const parsed = parseSchedule(text);
+                if (!parsed.ok) ctx.addIssue({ code: 'custom', message: parsed.error });
+            })
+            .default('7d'),
+        'how often a patch cycle runs: Nd (1d to 30d), counted from the last run',
+        '7d',
+    ),
+    patchRunsPerMinute: setting(
+        'ACR_GUARD_PATCH_RUNS_PER_MINUTE',
+        positiveInt.max(600, { error: 'expected at most 600 runs per minute' }).default(10),
+        'at most this many patch requests (each one ACR Task run) become due per minute of a cycle',
+        '10',
+    ),
+    copaImage: setting(
+        'ACR_GUARD_PATCH_COPA_IMAGE',
+        z.string().regex(/^[a-z0-9.-]+(?::[0-9]+)?\/[a-z0-9._\/-]+(?::[A-Za-z0-9_][A-Za-z0-9._-]{0,127})?(?:@sha256:[a-f0-9]{64})?$/, {
+            error: 'expected an image reference with a registry host that contains copa (pin a digest in production)',
+        }).default('mcr.microsoft.com/acr/cssc:7260211'),
+        'image the patch task runs `copa patch` in (ACR Continuous Patching\'s cssc image bundles copa)',
+        'mcr.microsoft.com/acr/cssc:7260211',
+    ),
+    buildkitImage: setting(
+        'ACR_GUARD_PATCH_BUILDKIT_IMAGE',
+        z.string().regex(/^[a-z0-9.-]+(?::[0-9]+)?\/[a-z0-9._\/-]+(?::[A-Za-z0-9_][A-Za-z0-9._-]{0,127})?(?:@sha256:[a-f0-9]{64})?$/, {
+            error: 'expected an image reference with a registry host, such as docker.io/moby/buildkit:v0.16.0',
+        }).default('docker.io/moby/buildkit:v0.16.0'),
+        'BuildKit daemon image copa builds the patch layer with (detached step on tcp://127.0.0.1:8888)',
+        'docker.io/moby/buildkit:v0.16.0',
     ),
     // --- Scan worker (scan engineer): gate policy the scan pipeline applies -------------------
     gatePolicyPath: setting(

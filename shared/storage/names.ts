@@ -5,6 +5,9 @@
 export const queues = {
     /** Versioned ScanRequest messages: one per image pushed into quarantine. */
     scanRequests: 'scan-requests',
+    // --- continuous patching (shared/patching) ---
+    /** Versioned PatchRequest messages: one per (repository, original tag) of a patch cycle. */
+    patchRequests: 'patch-requests',
     // --- scan worker (issue 5) ---
     /** Versioned ScanRequest messages for rescans: a lane of their own so pushes never wait behind them. */
     rescanRequests: 'rescan-requests',
@@ -23,6 +26,11 @@ export const tables = {
     scanFindings: 'ScanFindings',
     /** One row per (vulnerability id, digest), partitioned by id bucket: "which images carry CVE-X?". */
     vulnerabilityIndex: 'VulnerabilityIndex',
+    // --- continuous patching (shared/patching) ---
+    /** One row per (cycle, repository, original tag): what the patch worker did and why. */
+    patchRuns: 'PatchRuns',
+    /** The patch schedule's state (last cycle start) and one row per cycle. */
+    patchCycles: 'PatchCycles',
 } as const;
 
 /** The queue the Functions host moves a message to after maxDequeueCount failures. */
