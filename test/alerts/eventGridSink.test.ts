@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { alertSettings, DIGEST_A, harness, staticTokenCredential, uniqueTableName } from './helpers/alertHarness';
 import { startRecordingServer, type RecordingServer } from './helpers/recordingServer';
-import { selfSignedCertificate } from './helpers/selfSignedCert';
+import { createSelfSignedCertificate } from '../acr-server/selfSignedCertificate';
 
 /**
  * The real EventGridPublisherClient publishing to a local HTTPS server that stands in for the
@@ -13,7 +13,7 @@ let topic: RecordingServer;
 let ca: string;
 
 beforeAll(async () => {
-    const tls = selfSignedCertificate();
+    const tls = createSelfSignedCertificate();
     ca = tls.cert;
     topic = await startRecordingServer(tls);
 });
