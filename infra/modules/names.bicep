@@ -17,6 +17,10 @@ var tableNames = [
   'ScanSummaries'
   'ScanFindings'
   'VulnerabilityIndex'
+  // gate (shared/gate)
+  'Promotions'
+  'Locks'
+  'GateCheckpoints'
 ]
 
 @export()

@@ -1,0 +1,10 @@
+import { app, type InvocationContext, type Timer } from '@azure/functions';
+import { gateServices } from '../shared/gate/gateApp';
+
+/** Reads ACR resource logs for writes into live/ and alerts on every digest without a promotion. */
+export async function reconcileLiveRepositories(_timer: Timer, context: InvocationContext): Promise<void> {
+    const report = await gateServices().reconciler.run();
+    context.log(`reconciliation ${report.window.start}..${report.window.end}: ${report.rows} row(s), ${report.images} image(s), ${report.bypasses} bypass(es), ${report.newAlerts} new alert(s)`);
+}
+
+app.timer('reconcileLiveRepositories', { schedule: '%ACR_GUARD_RECONCILE_SCHEDULE%', handler: reconcileLiveRepositories });
