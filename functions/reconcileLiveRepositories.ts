@@ -7,4 +7,5 @@ export async function reconcileLiveRepositories(_timer: Timer, context: Invocati
     context.log(`reconciliation ${report.window.start}..${report.window.end}: ${report.rows} row(s), ${report.images} image(s), ${report.bypasses} bypass(es), ${report.newAlerts} new alert(s)`);
 }
 
-app.timer('reconcileLiveRepositories', { schedule: '%ACR_GUARD_RECONCILE_SCHEDULE%', handler: reconcileLiveRepositories });
+// Every 5 minutes: resource logs arrive minutes late; each window overlaps the last (ACR_GUARD_RECONCILE_OVERLAP_MINUTES).
+app.timer('reconcileLiveRepositories', { schedule: '0 */5 * * * *', handler: reconcileLiveRepositories });

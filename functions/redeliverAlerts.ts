@@ -7,4 +7,4 @@ export async function redeliverAlerts(_timer: Timer, context: InvocationContext)
     if (report.examined > 0) context.log(`alert redelivery: ${report.examined} examined, ${report.delivered}/${report.attempted} delivered, ${report.skipped} skipped`);
 }
 
-app.timer('redeliverAlerts', { schedule: '%ACR_GUARD_ALERT_REDELIVERY_SCHEDULE%', handler: redeliverAlerts });
+app.timer('redeliverAlerts', { schedule: '0 */2 * * * *', handler: redeliverAlerts });

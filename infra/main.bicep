@@ -188,8 +188,6 @@ var appSettings = {
   ACR_GUARD_LOG_ANALYTICS_ENDPOINT: 'https://api.loganalytics.io'
   ACR_GUARD_RECONCILE_LOOKBACK_MINUTES: '1440'
   ACR_GUARD_RECONCILE_OVERLAP_MINUTES: '30'
-  ACR_GUARD_RECONCILE_SCHEDULE: '0 */5 * * * *'
-  ACR_GUARD_ALERT_REDELIVERY_SCHEDULE: '0 */2 * * * *'
   // The app's queues and tables: identity-based connection named ACR_GUARD_STORAGE.
   ACR_GUARD_STORAGE__queueServiceUri: storage.outputs.queueEndpoint
   ACR_GUARD_STORAGE__tableServiceUri: storage.outputs.tableEndpoint

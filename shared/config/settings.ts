@@ -141,18 +141,6 @@ export const settingsCatalog = {
         'how far each reconciliation window reaches back before the last checkpoint (resource logs arrive minutes late)',
         '30',
     ),
-    reconcileSchedule: setting(
-        'ACR_GUARD_RECONCILE_SCHEDULE',
-        z.string().min(1).default('0 */5 * * * *'),
-        'NCRONTAB schedule of the reconciliation timer (six fields, seconds first)',
-        '0 */5 * * * *',
-    ),
-    alertRedeliverySchedule: setting(
-        'ACR_GUARD_ALERT_REDELIVERY_SCHEDULE',
-        z.string().min(1).default('0 */2 * * * *'),
-        'NCRONTAB schedule of the timer that retries alerts whose delivery failed',
-        '0 */2 * * * *',
-    ),
 } as const;
 
 type Catalog = typeof settingsCatalog;
