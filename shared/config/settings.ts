@@ -141,6 +141,12 @@ export const settingsCatalog = {
         'how far each reconciliation window reaches back before the last checkpoint (resource logs arrive minutes late)',
         '30',
     ),
+    policyFile: setting(
+        'ACR_GUARD_POLICY_FILE',
+        z.string().min(1).optional(),
+        'gate policy JSON file (path relative to the app root) whose maxScanAge the promotion approval endpoint enforces; unset = the built-in default policy (no maximum scan age)',
+        'policy/gate-policy.json',
+    ),
 } as const;
 
 type Catalog = typeof settingsCatalog;
