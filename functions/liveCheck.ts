@@ -1,5 +1,7 @@
-import { installLiveCheck } from '../shared/gate/gateApp';
+import { installLiveCheck, installPromotion } from '../shared/gate/gateApp';
 
-// Not a function of its own: installs the quarantine gate's live check into the intake seam, so
-// every push into live/ that registryEventIntake receives is checked against the promotion ledger.
+// Not a function of its own: plugs the quarantine gate into the app's seams at load time, so every
+// push into live/ that registryEventIntake receives is checked against the promotion ledger, and
+// every scan verdict reaches auto-promotion.
 installLiveCheck();
+installPromotion();

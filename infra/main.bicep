@@ -41,9 +41,6 @@ param otherRepositories string = 'ignore'
 @description('Grant the roles needed to lock images. On legacy-mode registries this means Contributor on the registry.')
 param enableImageLocking bool = false
 
-@description('Gate policy JSON file, relative to the app root, whose maxScanAge the promotion approval endpoint enforces; empty = the built-in default policy.')
-param gatePolicyFile string = ''
-
 @description('Stage 2: create the Event Grid subscription to the intake function. Only once the code is deployed.')
 param deployEventSubscription bool = false
 
@@ -75,6 +72,9 @@ param trivyDbRepositories string = 'ghcr.io/aquasecurity/trivy-db:2,public.ecr.a
 @minValue(60)
 @maxValue(7200)
 param scanTimeoutSeconds int = 900
+
+@description('Gate policy file the scan worker applies (ACR_GUARD_GATE_POLICY_PATH), relative to the app root (deploy it with the app package). Empty: the built-in default policy (fixable CRITICAL and HIGH block, EOSL denied).')
+param gatePolicyPath string = ''
 
 @description('Log Analytics retention (days).')
 @minValue(30)
@@ -180,6 +180,8 @@ var appSettings = {
   ACR_GUARD_TRIVY_IMAGE: trivyImage
   ACR_GUARD_TRIVY_DB_REPOSITORIES: trivyDbRepositories
   ACR_GUARD_SCAN_TIMEOUT_SECONDS: string(scanTimeoutSeconds)
+  // Scan worker: the gate policy file (empty = built-in default).
+  ACR_GUARD_GATE_POLICY_PATH: gatePolicyPath
   // Alerts: the app publishes CloudEvents to the custom topic with its identity (EventGrid Data Sender).
   ACR_GUARD_ALERT_TOPIC_ENDPOINT: alerts.outputs.alertTopicEndpoint
   ACR_GUARD_ALERT_WEBHOOK_URL: alertWebhookUrl
@@ -189,7 +191,6 @@ var appSettings = {
   ACR_GUARD_AUTO_PROMOTE: 'true'
   ACR_GUARD_LOCK_BYPASSED_IMAGES: string(enableImageLocking)
   ACR_GUARD_LOG_ANALYTICS_ENDPOINT: 'https://api.loganalytics.io'
-  ACR_GUARD_POLICY_FILE: gatePolicyFile
   ACR_GUARD_RECONCILE_LOOKBACK_MINUTES: '1440'
   ACR_GUARD_RECONCILE_OVERLAP_MINUTES: '30'
   // The app's queues and tables: identity-based connection named ACR_GUARD_STORAGE.

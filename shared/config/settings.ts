@@ -110,6 +110,13 @@ export const settingsCatalog = {
         "Trivy's --timeout for one image scan, in seconds (the task run gets head room on top)",
         '900',
     ),
+    // --- Scan worker (scan engineer): gate policy the scan pipeline applies -------------------
+    gatePolicyPath: setting(
+        'ACR_GUARD_GATE_POLICY_PATH',
+        z.string().max(1024, { error: 'expected a path of at most 1024 characters' }).optional(),
+        'gate policy file (JSON, see `acr-guard policy check`), relative to the app root (the folder holding host.json) or absolute; unset = the built-in default policy',
+        'policy/gate-policy.json',
+    ),
     // --- Quarantine gate (shared/gate; owner: gate) ----------------------------------------------
     autoPromote: setting(
         'ACR_GUARD_AUTO_PROMOTE',
@@ -140,12 +147,6 @@ export const settingsCatalog = {
         positiveInt.max(1440, { error: 'expected at most 1440 minutes' }).default(30),
         'how far each reconciliation window reaches back before the last checkpoint (resource logs arrive minutes late)',
         '30',
-    ),
-    policyFile: setting(
-        'ACR_GUARD_POLICY_FILE',
-        z.string().min(1).optional(),
-        'gate policy JSON file (path relative to the app root) whose maxScanAge the promotion approval endpoint enforces; unset = the built-in default policy (no maximum scan age)',
-        'policy/gate-policy.json',
     ),
 } as const;
 

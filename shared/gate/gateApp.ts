@@ -1,4 +1,3 @@
-import path from 'node:path';
 import type { TokenCredential } from '@azure/core-auth';
 import { DefaultAzureCredential } from '@azure/identity';
 import { LogsQueryClient } from '@azure/monitor-query-logs';
@@ -6,9 +5,9 @@ import { appAlertService } from '../alerts';
 import { perApp } from '../app/runtime';
 import type { Settings } from '../config/settings';
 import { useLivePushObserver } from '../intake/intakeApp';
+import { gatePolicy, useVerdictObserver } from '../scan/scanApp';
 import { acrAdapters, createAcrAdapters } from '../registry/acrAdapters';
 import type { AcrClientOptions } from '../registry/acrConnection';
-import { readPolicyFile, type GatePolicy } from '../policy/gatePolicy';
 import { TableScanResultStore } from '../results/tableScanResultStore';
 import { createTableClient } from '../storage/connection';
 import { tables } from '../storage/names';
@@ -63,18 +62,7 @@ function buildGate(settings: Settings) {
     const responder = new BypassResponder({ registry: settings.registryLoginServer, alerts, lockImages: settings.lockBypassedImages, registryPort: registry, locks, log });
     const results = TableScanResultStore.fromConnection(settings.storage);
     let tablesReady: Promise<void> | undefined;
-    // Read once per app lifetime; a broken file fails each approval with its reason (and is re-read next time).
-    let policy: Promise<GatePolicy> | undefined;
-    const policyFile = settings.policyFile;
-    const loadPolicy = policyFile
-        ? () => {
-              policy ??= readPolicyFile(path.resolve(policyFile)).catch((err: unknown) => {
-                  policy = undefined;
-                  throw err;
-              });
-              return policy;
-          }
-        : undefined;
+
     return {
         ledger,
         locks,
@@ -96,7 +84,8 @@ function buildGate(settings: Settings) {
             },
             registry: settings.registryLoginServer,
             quarantinePrefix: settings.quarantinePrefix,
-            ...(loadPolicy ? { policy: loadPolicy } : {}),
+            // The policy the scan worker applies (ACR_GUARD_GATE_POLICY_PATH): its maxScanAge decides staleness.
+            policy: () => Promise.resolve(gatePolicy()),
         }),
         reconciler: new Reconciler(
             {
@@ -125,4 +114,12 @@ export const gateServices = perApp(buildGate);
  */
 export function installLiveCheck(): void {
     useLivePushObserver({ livePushed: (push, log) => gateServices().liveCheck.livePushed(push, log) });
+}
+
+let promotionInstalled = false;
+/** Registers auto-promotion as a verdict observer of the scan worker (functions/liveCheck.ts calls it at load). */
+export function installPromotion(): void {
+    if (promotionInstalled) return;
+    promotionInstalled = true;
+    useVerdictObserver({ onVerdict: (event) => gateServices().promotionObserver.onVerdict(event) });
 }

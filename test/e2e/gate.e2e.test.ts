@@ -5,10 +5,13 @@ import { startLocalHost, type LocalHost } from '../../local-host';
 import { startAzurite, type AzuriteInstance } from '../../local-host/azurite';
 import { AlertStore } from '../../shared/alerts/alertStore';
 import { gateServices, useGateNetwork } from '../../shared/gate/gateApp';
+import { useScanner } from '../../shared/scan/scanApp';
 import { TableScanResultStore } from '../../shared/results/tableScanResultStore';
 import { readStorageConnection } from '../../shared/storage/connection';
 import { tables } from '../../shared/storage/names';
 import { startAcrServer, type AcrServer } from '../acr-server/acrServer';
+import { trivyScanRun } from '../acr-server/trivyScanRun';
+import { testScanner, trivyFixture } from '../scan/support';
 import { startLogAnalyticsServer, type LogAnalyticsServer } from '../log-analytics-server/logAnalyticsServer';
 import { passVerdict, failVerdict, scanOf } from '../results/support';
 import { FakeTokenCredential } from '../support/fakeTokenCredential';
@@ -16,9 +19,9 @@ import { azuriteTable, imagePushed } from '../support/intakeFixtures';
 
 /*
  * The quarantine gate end to end through the local host: real Azurite, the ACR stand-in (ARM
- * importImage LRO, data plane, locking) and the Log Analytics stand-in. Event Grid deliveries go
- * to the real intake webhook; the live check runs behind intake's seam. The scan pipeline is not
- * merged yet, so the verdict is handed to the gate's VerdictObserver directly.
+ * importImage LRO, data plane, Trivy task runs, locking) and the Log Analytics stand-in. Event
+ * Grid deliveries go to the real intake webhook; a quarantine push is scanned by the real scan
+ * worker, whose verdict observer promotes; the live check runs behind intake's seam.
  */
 const FUNCTIONS_DIR = path.resolve(__dirname, '../../functions');
 const POLICY = path.resolve(__dirname, '../fixtures/gate/gate-policy.json');
@@ -47,6 +50,7 @@ beforeAll(async () => {
     acr = await startAcrServer({ azuriteConnectionString: azurite.connectionString });
     logs = await startLogAnalyticsServer();
     // The network boundary only: a fake Entra token and trust in the two stand-ins' certificates.
+    useScanner(testScanner(acr));
     useGateNetwork({ credential: new FakeTokenCredential(), clientOptions: { tlsOptions: { ca: [acr.ca, logs.ca] }, retryOptions: { maxRetries: 0 } } });
     host = await startLocalHost({
         functionsDir: FUNCTIONS_DIR,
@@ -62,7 +66,7 @@ beforeAll(async () => {
             ACR_GUARD_REGISTRY_ENDPOINT: acr.registryEndpoint,
             ACR_GUARD_LOG_ANALYTICS_ENDPOINT: logs.url,
             ACR_GUARD_LOCK_BYPASSED_IMAGES: 'true',
-            ACR_GUARD_POLICY_FILE: POLICY,
+            ACR_GUARD_GATE_POLICY_PATH: POLICY,
         },
     });
     const connection = readStorageConnection('TEST', { TEST: azurite.connectionString });
@@ -75,6 +79,7 @@ beforeAll(async () => {
 afterAll(async () => {
     await host?.stop();
     useGateNetwork(undefined);
+    useScanner(undefined);
     await logs?.close();
     await acr?.close();
     await azurite?.stop();
@@ -84,12 +89,13 @@ describe('quarantine gate through the local host', () => {
     let promoted: string;
     let sneaked: string;
 
-    it('promotes a passed quarantine image by digest, and the live push the import causes raises no alert', async () => {
+    it('push into quarantine → scan passes → import by digest; the live push the import causes raises no alert', async () => {
         promoted = acr.registry.putImage({ repository: 'quarantine/web/api', tags: ['1.0'] });
+        acr.onRun(trivyScanRun(() => trivyFixture('cns-website-alpine-3.17-novulns.json')));
         expect((await deliver([pushEvent('q-push-1', 'quarantine/web/api', promoted, '1.0')])).status).toBe(202);
-        await gateServices().promotionObserver.onVerdict({
-            registry: acr.loginServer, repository: 'quarantine/web/api', digest: promoted, tag: '1.0', scanId: 's1', reason: 'push', scannedAt: new Date(), verdict: passVerdict,
-        });
+        await host.idle();
+        expect(acr.runs().at(-1)!.values['imageRef']).toBe(`${acr.loginServer}/quarantine/web/api@${promoted}`);
+        expect(await results.getSummary(promoted)).toMatchObject({ verdict: { outcome: 'pass' } });
         expect(acr.registry.events.filter((e) => e.kind === 'import')).toEqual([
             { kind: 'import', repository: 'live/web/api', digest: promoted, tags: ['1.0'], sourceRepository: 'quarantine/web/api', mode: 'Force' },
         ]);

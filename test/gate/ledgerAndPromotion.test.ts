@@ -27,6 +27,10 @@ const verdictEvent = (repository: string, digest: string, tag: string | null, ou
     reason: 'push',
     scannedAt: new Date(),
     verdict: { outcome, reasons: [] },
+    previous: null,
+    newFindings: [],
+    dbVersion: null,
+    redelivered: false,
 });
 
 describe('live repository for a quarantined one', () => {
