@@ -32,8 +32,9 @@ export interface ApprovalDeps {
     readonly registry: string;
     readonly quarantinePrefix: string;
     /**
-     * The gate policy whose maxScanAge applies now. When absent, the maximum scan age recorded
-     * with the verdict (verdict.rule.maxScanAge, the policy the scan was judged under) applies.
+     * The gate policy whose maxScanAge applies now (the app passes the scan worker's policy). When
+     * absent, verdict.rule.maxScanAge applies if the store kept it (TableScanResultStore does not:
+     * then there is no limit).
      */
     readonly policy?: () => Promise<GatePolicy>;
     readonly now?: () => Date;
