@@ -199,6 +199,12 @@ var appSettings = {
   ACR_GUARD_ALERT_WEBHOOK_URL: alertWebhookUrl
   ACR_GUARD_ALERT_WEBHOOK_FORMAT: alertWebhookFormat
   ACR_GUARD_ALERT_WEBHOOK_TIMEOUT_SECONDS: '10'
+  // Quarantine gate: promotion, bypass locking (needs enableImageLocking for the role), reconciliation.
+  ACR_GUARD_AUTO_PROMOTE: 'true'
+  ACR_GUARD_LOCK_BYPASSED_IMAGES: string(enableImageLocking)
+  ACR_GUARD_LOG_ANALYTICS_ENDPOINT: 'https://api.loganalytics.io'
+  ACR_GUARD_RECONCILE_LOOKBACK_MINUTES: '1440'
+  ACR_GUARD_RECONCILE_OVERLAP_MINUTES: '30'
   // The app's queues and tables: identity-based connection named ACR_GUARD_STORAGE.
   ACR_GUARD_STORAGE__queueServiceUri: storage.outputs.queueEndpoint
   ACR_GUARD_STORAGE__tableServiceUri: storage.outputs.tableEndpoint

@@ -21,6 +21,10 @@ var tableNames = [
   'VulnerabilityIndex'
   'PatchRuns'
   'PatchCycles'
+  // gate (shared/gate)
+  'Promotions'
+  'Locks'
+  'GateCheckpoints'
 ]
 
 @export()

@@ -162,6 +162,37 @@ export const settingsCatalog = {
         'gate policy file (JSON, see `acr-guard policy check`), relative to the app root (the folder holding host.json) or absolute; unset = the built-in default policy',
         'policy/gate-policy.json',
     ),
+    // --- Quarantine gate (shared/gate; owner: gate) ----------------------------------------------
+    autoPromote: setting(
+        'ACR_GUARD_AUTO_PROMOTE',
+        booleanFlag.default(true),
+        'promote an image from quarantine/ to live/ as soon as its scan verdict is pass; false = only through POST /api/promotions',
+        'true',
+    ),
+    lockBypassedImages: setting(
+        'ACR_GUARD_LOCK_BYPASSED_IMAGES',
+        booleanFlag.default(false),
+        'lock (readEnabled/writeEnabled/deleteEnabled=false) an image that reached live/ without promotion; needs Container Registry Repository Writer (ABAC) or Contributor',
+        'false',
+    ),
+    logAnalyticsEndpoint: setting(
+        'ACR_GUARD_LOG_ANALYTICS_ENDPOINT',
+        z.url({ protocol: /^https$/, error: 'expected an https URL' }).default('https://api.loganalytics.io'),
+        'Log Analytics query API the reconciler reads ACR resource logs from (sovereign clouds: https://api.loganalytics.us, https://api.loganalytics.azure.cn)',
+        'https://api.loganalytics.io',
+    ),
+    reconcileLookbackMinutes: setting(
+        'ACR_GUARD_RECONCILE_LOOKBACK_MINUTES',
+        positiveInt.max(10_080, { error: 'expected at most 10080 minutes (7 days)' }).default(1440),
+        'how far back the reconciler reads ACR resource logs on its first run, and at most after a long outage',
+        '1440',
+    ),
+    reconcileOverlapMinutes: setting(
+        'ACR_GUARD_RECONCILE_OVERLAP_MINUTES',
+        positiveInt.max(1440, { error: 'expected at most 1440 minutes' }).default(30),
+        'how far each reconciliation window reaches back before the last checkpoint (resource logs arrive minutes late)',
+        '30',
+    ),
 } as const;
 
 type Catalog = typeof settingsCatalog;

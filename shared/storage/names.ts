@@ -31,6 +31,13 @@ export const tables = {
     patchRuns: 'PatchRuns',
     /** The patch schedule's state (last cycle start) and one row per cycle. */
     patchCycles: 'PatchCycles',
+    // --- gate (shared/gate) ---
+    /** Promotion ledger: PartitionKey = digest, RowKey = target repository; intent before the import, confirmed after. */
+    promotions: 'Promotions',
+    /** Locks placed on images that bypassed quarantine: PartitionKey = digest, RowKey = repository. */
+    locks: 'Locks',
+    /** Reconciliation checkpoints (one row per registry). */
+    gateCheckpoints: 'GateCheckpoints',
 } as const;
 
 /** The queue the Functions host moves a message to after maxDequeueCount failures. */

@@ -16,6 +16,7 @@ import { AcrRegistry } from '../../shared/registry/acrRegistry';
 import { AcrTaskRunner } from '../../shared/registry/acrTaskRunner';
 import { TableScanResultStore } from '../../shared/results/tableScanResultStore';
 import { useScanner } from '../../shared/scan/scanApp';
+import { useGateNetwork } from '../../shared/gate/gateApp';
 import { readStorageConnection } from '../../shared/storage/connection';
 import { tables } from '../../shared/storage/names';
 import { startAcrServer, type AcrServer, type ScheduledRun } from '../acr-server/acrServer';
@@ -137,6 +138,8 @@ beforeAll(async () => {
         checkDelaySeconds: 0,
     }));
     useScanner(testScanner(server));
+    // The gate promotes the patched image once it passes: its ARM/data-plane calls go to the same test server.
+    useGateNetwork({ credential: new FakeTokenCredential(), clientOptions: { tlsOptions: { ca: server.ca }, retryOptions: { maxRetries: 0 } } });
     runs = new PatchRunStore(azuriteTable(azurite.connectionString, tables.patchRuns));
     host = await startLocalHost({
         functionsDir: FUNCTIONS_DIR,
@@ -148,6 +151,8 @@ beforeAll(async () => {
             ACR_GUARD_STORAGE: azurite.connectionString,
             ACR_GUARD_REGISTRY_LOGIN_SERVER: server.loginServer,
             ACR_GUARD_REGISTRY_RESOURCE_ID: server.registryResourceId,
+            ACR_GUARD_ARM_ENDPOINT: server.armEndpoint,
+            ACR_GUARD_REGISTRY_ENDPOINT: server.registryEndpoint,
             ACR_GUARD_PATCH_CONFIG_PATH: configFile(),
             ACR_GUARD_PATCH_SCHEDULE: '7d',
         },
@@ -158,6 +163,7 @@ afterAll(async () => {
     await host?.stop();
     usePatchingAdapters(undefined);
     useScanner(undefined);
+    useGateNetwork(undefined);
     await server?.close();
     await azurite?.stop();
 });
@@ -243,5 +249,7 @@ describe('continuous patching through the local host', () => {
         const run = await runs.findByTarget('quarantine/app', '1.0-2');
         expect(run).toMatchObject({ status: 'verified', fixableBefore: 2, fixableAfter: 0, patchedVerdict: 'pass', patchedDigest: digests['patched'] });
         expect(alerts.filter((a) => a.kind === 'patch-failed')).toEqual([]);
+        // Closed loop: the patched image passed its own gate and was promoted to live/ by digest.
+        expect(server.registry.tag('live/app', '1.0-2')?.digest).toBe(digests['patched']);
     });
 });
