@@ -73,6 +73,9 @@ param trivyDbRepositories string = 'ghcr.io/aquasecurity/trivy-db:2,public.ecr.a
 @maxValue(7200)
 param scanTimeoutSeconds int = 900
 
+@description('Gate policy file the scan worker applies (ACR_GUARD_GATE_POLICY_PATH), relative to the app root (deploy it with the app package). Empty: the built-in default policy (fixable CRITICAL and HIGH block, EOSL denied).')
+param gatePolicyPath string = ''
+
 @description('Log Analytics retention (days).')
 @minValue(30)
 @maxValue(730)
@@ -177,6 +180,8 @@ var appSettings = {
   ACR_GUARD_TRIVY_IMAGE: trivyImage
   ACR_GUARD_TRIVY_DB_REPOSITORIES: trivyDbRepositories
   ACR_GUARD_SCAN_TIMEOUT_SECONDS: string(scanTimeoutSeconds)
+  // Scan worker: the gate policy file (empty = built-in default).
+  ACR_GUARD_GATE_POLICY_PATH: gatePolicyPath
   // Alerts: the app publishes CloudEvents to the custom topic with its identity (EventGrid Data Sender).
   ACR_GUARD_ALERT_TOPIC_ENDPOINT: alerts.outputs.alertTopicEndpoint
   ACR_GUARD_ALERT_WEBHOOK_URL: alertWebhookUrl

@@ -7,6 +7,7 @@
 @description('Application queues (without their -poison twins).')
 var queueNames = [
   'scan-requests'
+  'rescan-requests'
 ]
 
 @export()

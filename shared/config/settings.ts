@@ -110,6 +110,13 @@ export const settingsCatalog = {
         "Trivy's --timeout for one image scan, in seconds (the task run gets head room on top)",
         '900',
     ),
+    // --- Scan worker (scan engineer): gate policy the scan pipeline applies -------------------
+    gatePolicyPath: setting(
+        'ACR_GUARD_GATE_POLICY_PATH',
+        z.string().max(1024, { error: 'expected a path of at most 1024 characters' }).optional(),
+        'gate policy file (JSON, see `acr-guard policy check`), relative to the app root (the folder holding host.json) or absolute; unset = the built-in default policy',
+        'policy/gate-policy.json',
+    ),
 } as const;
 
 type Catalog = typeof settingsCatalog;

@@ -1,4 +1,5 @@
-import type { Verdict } from '../policy/verdict';
+import type { Verdict, VerdictOutcome } from '../policy/verdict';
+import type { Finding } from '../trivy/finding';
 
 /**
  * The seam between the scan pipeline and what follows a verdict (promotion, alerts). The scan
@@ -16,6 +17,25 @@ export interface ScanVerdictEvent {
     readonly reason: string;
     readonly scannedAt: Date;
     readonly verdict: Verdict;
+    // --- scan worker (issue 5) -----------------------------------------------------------------
+    /**
+     * What the store held for this digest before this scan was recorded: the last good verdict, or
+     * an `error` outcome when no scan of the digest had ever succeeded; null for a first scan.
+     */
+    readonly previous: { readonly outcome: VerdictOutcome; readonly scannedAt: Date; readonly dbVersion: string | null } | null;
+    /**
+     * Findings of this scan absent from the previously stored findings of the same digest (same
+     * vulnerability id, package, version, target and path). Every finding when nothing good was
+     * stored before; empty for an `error` verdict and on a redelivery (`redelivered`).
+     */
+    readonly newFindings: readonly Finding[];
+    /** When the vulnerability DB this scan used was built (Trivy's VulnerabilityDB.UpdatedAt); null when unknown. */
+    readonly dbVersion: string | null;
+    /**
+     * True when this request's scan had already been recorded (a redelivered message): no scan ran,
+     * the event is rebuilt from the stored summary so observers that missed it get it again.
+     */
+    readonly redelivered: boolean;
 }
 
 export interface VerdictObserver {

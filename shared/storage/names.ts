@@ -5,6 +5,9 @@
 export const queues = {
     /** Versioned ScanRequest messages: one per image pushed into quarantine. */
     scanRequests: 'scan-requests',
+    // --- scan worker (issue 5) ---
+    /** Versioned ScanRequest messages for rescans: a lane of their own so pushes never wait behind them. */
+    rescanRequests: 'rescan-requests',
 } as const;
 
 export const tables = {

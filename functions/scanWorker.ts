@@ -1,0 +1,26 @@
+import { app, type InvocationContext } from '@azure/functions';
+import { STORAGE_CONNECTION } from '../shared/config/settings';
+import { dequeueCountOf, queueTriggerText } from '../shared/scan/queueTrigger';
+import { gatePolicy, maxDequeueCount, scanPipeline } from '../shared/scan/scanApp';
+import { queues } from '../shared/storage/names';
+
+// The gate policy and host.json's maxDequeueCount are read once, at start-up: a bad policy file
+// fails the start with a message naming ACR_GUARD_GATE_POLICY_PATH instead of failing scans.
+app.hook.appStart(() => {
+    gatePolicy();
+    maxDequeueCount();
+});
+
+/**
+ * Scans one image pushed into quarantine (a ScanRequest on `scan-requests`), by digest. Throws to
+ * make the host retry a failed scan; the last failed delivery records verdict `error` and the
+ * message moves to `scan-requests-poison`. Malformed or refused requests are parked there at once.
+ */
+export async function scanWorker(message: unknown, context: InvocationContext): Promise<void> {
+    await scanPipeline().handle(
+        { queue: queues.scanRequests, message, messageText: queueTriggerText(context), dequeueCount: dequeueCountOf(context) },
+        context,
+    );
+}
+
+app.storageQueue('scanWorker', { queueName: queues.scanRequests, connection: STORAGE_CONNECTION, handler: scanWorker });

@@ -1,0 +1,70 @@
+import * as path from 'node:path';
+import { appAlertService } from '../alerts/createAlertService';
+import { perApp } from '../app/runtime';
+import { acrAdapters } from '../registry/acrAdapters';
+import type { Scanner } from '../registry/scanner';
+import { TableScanResultStore } from '../results/tableScanResultStore';
+import { createQueueClient } from '../storage/connection';
+import { poisonQueueOf } from '../storage/names';
+import { appRoot } from './appRoot';
+import { loadGatePolicy } from './gatePolicySource';
+import { readMaxDequeueCount } from './hostRetries';
+import { QueueMessageParking } from './parkedMessages';
+import { ScanAlertObserver } from './scanAlertObserver';
+import { ScanPipeline } from './scanPipeline';
+import type { VerdictObserver } from './verdictObserver';
+
+/*
+ * The scan worker as the app wires it. Composition, in one place:
+ * - verdict observers: the built-in ScanAlertObserver, then every `useVerdictObserver` registration
+ *   in order (the gate's promotion observer, continuous scanning's new-findings alerts). Register
+ *   from your own module at import time, e.g. in functions/yourFunction.ts or shared/gate/gateApp.ts:
+ *       useVerdictObserver({ onVerdict: (event) => promotionService().onVerdict(event) });
+ *   (resolve your perApp services inside onVerdict, not at import: settings are read at start-up).
+ * - the scanner: the app's AcrTaskScanner (acrAdapters), unless a test plugs one with useScanner.
+ * - host.json: <app root>/host.json, read once per app (useHostJson points elsewhere for tests
+ *   whose local host runs with a different host.json).
+ */
+const observers: VerdictObserver[] = [];
+
+/** Adds a verdict observer (called after the built-in alert observer). Returns a function that removes it. */
+export function useVerdictObserver(observer: VerdictObserver): () => void {
+    observers.push(observer);
+    return () => {
+        const i = observers.indexOf(observer);
+        if (i >= 0) observers.splice(i, 1);
+    };
+}
+
+let scannerOverride: Scanner | undefined;
+/** Replaces the app's scanner (tests: an AcrTaskScanner on the ACR test server); undefined restores it. */
+export function useScanner(scanner: Scanner | undefined): void {
+    scannerOverride = scanner;
+}
+
+let hostJsonOverride: string | undefined;
+/** Reads maxDequeueCount from this host.json instead of <app root>/host.json (for the next app start). */
+export function useHostJson(file: string | undefined): void {
+    hostJsonOverride = file;
+}
+
+/** The gate policy, loaded and validated once per app (functions/scanWorker.ts forces it at start-up). */
+export const gatePolicy = perApp((settings) => loadGatePolicy(settings.gatePolicyPath, appRoot()));
+
+/** host.json extensions.queues.maxDequeueCount, read once per app. */
+export const maxDequeueCount = perApp(() => readMaxDequeueCount(hostJsonOverride ?? path.join(appRoot(), 'host.json')));
+
+export const scanAlertObserver = perApp((settings) => new ScanAlertObserver(appAlertService(), settings.quarantinePrefix));
+
+/** The scan pipeline of the running app, built once from the settings. */
+export const scanPipeline = perApp(
+    (settings) =>
+        new ScanPipeline({
+            scanner: { scan: (request) => (scannerOverride ?? acrAdapters().scanner).scan(request) },
+            store: TableScanResultStore.fromConnection(settings.storage),
+            policy: gatePolicy(),
+            observers: () => [scanAlertObserver(), ...observers],
+            maxDequeueCount: maxDequeueCount(),
+            parking: new QueueMessageParking((queue) => createQueueClient(settings.storage, poisonQueueOf(queue))),
+        }),
+);
