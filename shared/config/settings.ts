@@ -2,6 +2,8 @@ import { z } from 'zod';
 import { readStorageConnection, type StorageConnection } from '../storage/connection';
 import { booleanFlag, httpsUrl, positiveInt, readSettings, repositoryPrefix, setting, SettingsError } from './setting';
 import { secretWebhookUrl } from '../alerts/webhookUrl';
+import { MAX_PULLED_WITHIN_DAYS } from '../rescan/pulledImagesQuery';
+import { ncrontab } from '../rescan/ncrontab';
 
 /** The name of the storage connection the app's queues and tables use (`<name>` or `<name>__*`). */
 export const STORAGE_CONNECTION = 'ACR_GUARD_STORAGE';
@@ -116,6 +118,43 @@ export const settingsCatalog = {
         z.string().max(1024, { error: 'expected a path of at most 1024 characters' }).optional(),
         'gate policy file (JSON, see `acr-guard policy check`), relative to the app root (the folder holding host.json) or absolute; unset = the built-in default policy',
         'policy/gate-policy.json',
+    ),
+    // --- Continuous scanning (shared/rescan; owner: rescan) ----------------------------------------
+    rescanSchedule: setting(
+        'ACR_GUARD_RESCAN_SCHEDULE',
+        ncrontab.default('0 0 3 * * *'),
+        'NCRONTAB schedule (six fields, seconds first, UTC) of the timer that selects live images to rescan',
+        '0 0 3 * * *',
+    ),
+    rescanSelection: setting(
+        'ACR_GUARD_RESCAN_SELECTION',
+        z.enum(['all', 'pulled'], { error: 'expected "all" or "pulled"' }).default('all'),
+        'which live images to consider: all (every digest tagged under the live prefix, from the registry) or pulled (digests pulled within ACR_GUARD_RESCAN_PULLED_WITHIN_DAYS, from the ACR resource logs in Log Analytics)',
+        'all',
+    ),
+    rescanPulledWithinDays: setting(
+        'ACR_GUARD_RESCAN_PULLED_WITHIN_DAYS',
+        positiveInt.max(MAX_PULLED_WITHIN_DAYS, { error: `expected at most ${MAX_PULLED_WITHIN_DAYS} days` }).default(30),
+        'for selection "pulled": how many days back a pull counts',
+        '30',
+    ),
+    rescanMinIntervalHours: setting(
+        'ACR_GUARD_RESCAN_MIN_INTERVAL_HOURS',
+        z.coerce.number({ error: 'expected a whole number of hours' }).int().min(0).max(720).default(12),
+        'a digest scanned less than this many hours ago is not rescanned, whatever its DB version',
+        '12',
+    ),
+    rescanMaxVerdictAgeDays: setting(
+        'ACR_GUARD_RESCAN_MAX_VERDICT_AGE_DAYS',
+        positiveInt.max(365, { error: 'expected at most 365 days' }).default(7),
+        'a verdict older than this is rescanned even when made with the newest known Trivy DB (this is how a newer DB is noticed when no push scan recorded it)',
+        '7',
+    ),
+    rescanPerMinute: setting(
+        'ACR_GUARD_RESCAN_PER_MINUTE',
+        positiveInt.max(100_000, { error: 'expected at most 100000' }).default(30),
+        'throttle: how many queued rescans become visible on rescan-requests per minute (staggered visibility delays)',
+        '30',
     ),
 } as const;
 

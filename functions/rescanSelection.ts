@@ -1,0 +1,18 @@
+import { app, type InvocationContext, type Timer } from '@azure/functions';
+import { registerNewVulnerabilityObserver, rescanSelection } from '../shared/rescan/rescanApp';
+
+// Rescan verdicts go through the scan pipeline (functions/rescanWorker.ts); this observer turns
+// newly found blocking vulnerabilities into one alert listing exactly what is new.
+registerNewVulnerabilityObserver();
+
+/**
+ * Continuous scanning: on its schedule, selects live images whose verdict a rescan could change
+ * (a newer Trivy DB than the one they were judged with) and queues them on `rescan-requests`,
+ * the bulk lane that push scans never wait behind. Idempotent: a repeated run queues nothing new.
+ */
+export async function rescanSelectionTimer(_timer: Timer, context: InvocationContext): Promise<void> {
+    const run = await rescanSelection().run();
+    context.log(`rescan selection ${run.runId}: ${run.queued} queued of ${run.candidates} candidate(s)`);
+}
+
+app.timer('rescanSelection', { schedule: '%ACR_GUARD_RESCAN_SCHEDULE%', handler: rescanSelectionTimer });
