@@ -15,4 +15,6 @@ export async function rescanSelectionTimer(_timer: Timer, context: InvocationCon
     context.log(`rescan selection ${run.runId}: ${run.queued} queued of ${run.candidates} candidate(s)`);
 }
 
-app.timer('rescanSelection', { schedule: '%ACR_GUARD_RESCAN_SCHEDULE%', handler: rescanSelectionTimer });
+// Daily at 03:00 UTC. A literal schedule: the registrations check validates every timer's NCRONTAB
+// (a %SETTING% reference cannot be checked before start-up).
+app.timer('rescanSelection', { schedule: '0 0 3 * * *', handler: rescanSelectionTimer });

@@ -76,6 +76,18 @@ param scanTimeoutSeconds int = 900
 @description('Gate policy file the scan worker applies (ACR_GUARD_GATE_POLICY_PATH), relative to the app root (deploy it with the app package). Empty: the built-in default policy (fixable CRITICAL and HIGH block, EOSL denied).')
 param gatePolicyPath string = ''
 
+@description('Continuous scanning: which live images the daily rescan considers (ACR_GUARD_RESCAN_SELECTION): all tagged under the live prefix, or only those pulled recently (ACR resource logs).')
+@allowed([
+  'all'
+  'pulled'
+])
+param rescanSelection string = 'all'
+
+@description('Continuous scanning, selection "pulled": how many days back a pull counts (ACR_GUARD_RESCAN_PULLED_WITHIN_DAYS).')
+@minValue(1)
+@maxValue(365)
+param rescanPulledWithinDays int = 30
+
 @description('Log Analytics retention (days).')
 @minValue(30)
 @maxValue(730)
@@ -187,6 +199,18 @@ var appSettings = {
   ACR_GUARD_ALERT_WEBHOOK_URL: alertWebhookUrl
   ACR_GUARD_ALERT_WEBHOOK_FORMAT: alertWebhookFormat
   ACR_GUARD_ALERT_WEBHOOK_TIMEOUT_SECONDS: '10'
+  // Quarantine gate: promotion, bypass locking (needs enableImageLocking for the role), reconciliation.
+  ACR_GUARD_AUTO_PROMOTE: 'true'
+  ACR_GUARD_LOCK_BYPASSED_IMAGES: string(enableImageLocking)
+  ACR_GUARD_LOG_ANALYTICS_ENDPOINT: 'https://api.loganalytics.io'
+  ACR_GUARD_RECONCILE_LOOKBACK_MINUTES: '1440'
+  ACR_GUARD_RECONCILE_OVERLAP_MINUTES: '30'
+  // Continuous scanning: selection, skips and the throttle of the rescan fan-out.
+  ACR_GUARD_RESCAN_SELECTION: rescanSelection
+  ACR_GUARD_RESCAN_PULLED_WITHIN_DAYS: string(rescanPulledWithinDays)
+  ACR_GUARD_RESCAN_MIN_INTERVAL_HOURS: '12'
+  ACR_GUARD_RESCAN_MAX_VERDICT_AGE_DAYS: '7'
+  ACR_GUARD_RESCAN_PER_MINUTE: '30'
   // The app's queues and tables: identity-based connection named ACR_GUARD_STORAGE.
   ACR_GUARD_STORAGE__queueServiceUri: storage.outputs.queueEndpoint
   ACR_GUARD_STORAGE__tableServiceUri: storage.outputs.tableEndpoint

@@ -18,6 +18,13 @@ var tableNames = [
   'ScanSummaries'
   'ScanFindings'
   'VulnerabilityIndex'
+  // gate (shared/gate)
+  'Promotions'
+  'Locks'
+  'GateCheckpoints'
+  // continuous scanning (shared/rescan)
+  'RescanRequests'
+  'RescanRuns'
 ]
 
 @export()

@@ -3,7 +3,6 @@ import { readStorageConnection, type StorageConnection } from '../storage/connec
 import { booleanFlag, httpsUrl, positiveInt, readSettings, repositoryPrefix, setting, SettingsError } from './setting';
 import { secretWebhookUrl } from '../alerts/webhookUrl';
 import { MAX_PULLED_WITHIN_DAYS } from '../rescan/pulledImagesQuery';
-import { ncrontab } from '../rescan/ncrontab';
 
 /** The name of the storage connection the app's queues and tables use (`<name>` or `<name>__*`). */
 export const STORAGE_CONNECTION = 'ACR_GUARD_STORAGE';
@@ -112,6 +111,37 @@ export const settingsCatalog = {
         "Trivy's --timeout for one image scan, in seconds (the task run gets head room on top)",
         '900',
     ),
+    // --- Quarantine gate (shared/gate; owner: gate) ----------------------------------------------
+    autoPromote: setting(
+        'ACR_GUARD_AUTO_PROMOTE',
+        booleanFlag.default(true),
+        'promote an image from quarantine/ to live/ as soon as its scan verdict is pass; false = only through POST /api/promotions',
+        'true',
+    ),
+    lockBypassedImages: setting(
+        'ACR_GUARD_LOCK_BYPASSED_IMAGES',
+        booleanFlag.default(false),
+        'lock (readEnabled/writeEnabled/deleteEnabled=false) an image that reached live/ without promotion; needs Container Registry Repository Writer (ABAC) or Contributor',
+        'false',
+    ),
+    logAnalyticsEndpoint: setting(
+        'ACR_GUARD_LOG_ANALYTICS_ENDPOINT',
+        z.url({ protocol: /^https$/, error: 'expected an https URL' }).default('https://api.loganalytics.io'),
+        'Log Analytics query API the reconciler reads ACR resource logs from (sovereign clouds: https://api.loganalytics.us, https://api.loganalytics.azure.cn)',
+        'https://api.loganalytics.io',
+    ),
+    reconcileLookbackMinutes: setting(
+        'ACR_GUARD_RECONCILE_LOOKBACK_MINUTES',
+        positiveInt.max(10_080, { error: 'expected at most 10080 minutes (7 days)' }).default(1440),
+        'how far back the reconciler reads ACR resource logs on its first run, and at most after a long outage',
+        '1440',
+    ),
+    reconcileOverlapMinutes: setting(
+        'ACR_GUARD_RECONCILE_OVERLAP_MINUTES',
+        positiveInt.max(1440, { error: 'expected at most 1440 minutes' }).default(30),
+        'how far each reconciliation window reaches back before the last checkpoint (resource logs arrive minutes late)',
+        '30',
+    ),
     // --- Scan worker (scan engineer): gate policy the scan pipeline applies -------------------
     gatePolicyPath: setting(
         'ACR_GUARD_GATE_POLICY_PATH',
@@ -120,12 +150,6 @@ export const settingsCatalog = {
         'policy/gate-policy.json',
     ),
     // --- Continuous scanning (shared/rescan; owner: rescan) ----------------------------------------
-    rescanSchedule: setting(
-        'ACR_GUARD_RESCAN_SCHEDULE',
-        ncrontab.default('0 0 3 * * *'),
-        'NCRONTAB schedule (six fields, seconds first, UTC) of the timer that selects live images to rescan',
-        '0 0 3 * * *',
-    ),
     rescanSelection: setting(
         'ACR_GUARD_RESCAN_SELECTION',
         z.enum(['all', 'pulled'], { error: 'expected "all" or "pulled"' }).default('all'),

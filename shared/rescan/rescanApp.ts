@@ -1,9 +1,8 @@
-import { LogsQueryClient } from '@azure/monitor-query-logs';
 import { appAlertService } from '../alerts/createAlertService';
 import { perApp } from '../app/runtime';
 import type { Settings } from '../config/settings';
-import { acrAdapters, defaultCredential } from '../registry/acrAdapters';
-import type { Registry } from '../registry/registry';
+import { createLogsClient, type GateNetwork } from '../gate/gateApp';
+import { acrAdapters, createAcrAdapters, defaultCredential } from '../registry/acrAdapters';
 import { TableScanResultStore } from '../results/tableScanResultStore';
 import { gatePolicy, useVerdictObserver } from '../scan/scanApp';
 import { createQueueClient, createTableClient } from '../storage/connection';
@@ -18,30 +17,23 @@ import { RescanSelection } from './rescanSelection';
 /*
  * Continuous scanning as the app wires it: the selection timer (functions/rescanSelection.ts)
  * and the new-vulnerability observer on the scan pipeline (registered by that function module).
- * Tests replace the registry and the Logs client (both need a credential and TLS trust the app's
- * defaults do not have) with useRescanRegistry / useLogsQueryClient.
+ * Production uses the app's managed identity and default TLS; tests replace exactly that network
+ * boundary (a fake token, the stand-ins' self-signed CA) with useRescanNetwork, as the gate does.
  */
 const HOUR_MS = 3_600_000;
 
-let registryOverride: Pick<Registry, 'listRepositories' | 'listTags'> | undefined;
-export function useRescanRegistry(registry: Pick<Registry, 'listRepositories' | 'listTags'> | undefined): void {
-    registryOverride = registry;
+let network: GateNetwork | undefined;
+export function useRescanNetwork(n: GateNetwork | undefined): void {
+    network = n;
 }
-
-let logsOverride: Pick<LogsQueryClient, 'queryResource'> | undefined;
-export function useLogsQueryClient(client: Pick<LogsQueryClient, 'queryResource'> | undefined): void {
-    logsOverride = client;
-}
-
-/** The Log Analytics query API (api-version path included, as LogsQueryClient's `endpoint` wants it). */
-const LOGS_ENDPOINT = 'https://api.loganalytics.io/v1';
 
 function liveImageSource(settings: Settings): LiveImageSource {
     if (settings.rescanSelection === 'pulled') {
-        const client = logsOverride ?? new LogsQueryClient(defaultCredential(), { endpoint: LOGS_ENDPOINT });
+        const client = createLogsClient(settings.logAnalyticsEndpoint, network?.credential ?? defaultCredential(), network?.clientOptions);
         return new LogAnalyticsLiveImages(client, settings.registryResourceId, settings.livePrefix, settings.rescanPulledWithinDays);
     }
-    return new RegistryLiveImages(registryOverride ?? acrAdapters().registry, settings.livePrefix);
+    const registry = network ? createAcrAdapters(settings, network.credential, network.clientOptions).registry : acrAdapters().registry;
+    return new RegistryLiveImages(registry, settings.livePrefix);
 }
 
 /** The selection service of the running app, built once from the settings. */

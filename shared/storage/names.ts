@@ -23,6 +23,13 @@ export const tables = {
     scanFindings: 'ScanFindings',
     /** One row per (vulnerability id, digest), partitioned by id bucket: "which images carry CVE-X?". */
     vulnerabilityIndex: 'VulnerabilityIndex',
+    // --- gate (shared/gate) ---
+    /** Promotion ledger: PartitionKey = digest, RowKey = target repository; intent before the import, confirmed after. */
+    promotions: 'Promotions',
+    /** Locks placed on images that bypassed quarantine: PartitionKey = digest, RowKey = repository. */
+    locks: 'Locks',
+    /** Reconciliation checkpoints (one row per registry). */
+    gateCheckpoints: 'GateCheckpoints',
     // --- continuous scanning (shared/rescan) ---
     /** One row per queued rescan request (PartitionKey = request id): a repeated timer run does not queue it twice. */
     rescanRequests: 'RescanRequests',

@@ -1,0 +1,21 @@
+import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
+import { gateServices } from '../shared/gate/gateApp';
+
+/**
+ * POST /api/promotions {repository, digest, tag}: approves a passed quarantined image for
+ * promotion to live/. authLevel 'function' (a function key); in production put Easy Auth with
+ * Microsoft Entra ID in front as well (see shared/gate/README.md) so approvals name a person.
+ */
+export async function promotionApproval(request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
+    let body: unknown;
+    try {
+        body = await request.json();
+    } catch {
+        return { status: 400, jsonBody: { error: 'invalid-json', reason: 'the body must be JSON: {"repository", "digest", "tag"}' } };
+    }
+    const answer = await gateServices().approval.approve(body);
+    if (answer.status >= 400) context.warn(`promotion refused (${answer.status}): ${String(answer.body.reason)}`);
+    return { status: answer.status, jsonBody: answer.body };
+}
+
+app.http('promotionApproval', { methods: ['POST'], authLevel: 'function', route: 'promotions', handler: promotionApproval });

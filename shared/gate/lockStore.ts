@@ -1,0 +1,76 @@
+import type { TableClient } from '@azure/data-tables';
+import { isConflict, isNotFound, repositoryKey } from './tableKeys';
+
+/** One lock acr-guard placed on a bypassing image (`Locks` table: PartitionKey = digest, RowKey = repository). */
+export interface LockRecord {
+    readonly repository: string;
+    readonly digest: string;
+    /** The tags locked with it. */
+    readonly tags: readonly string[];
+    readonly lockedAt: string;
+    readonly alertId: string;
+}
+
+interface LockEntity {
+    partitionKey: string;
+    rowKey: string;
+    repository: string;
+    tags: string;
+    lockedAt: string;
+    alertId: string;
+}
+
+export class LockStore {
+    private ensured: Promise<void> | undefined;
+
+    constructor(private readonly table: TableClient) {}
+
+    private async ready(): Promise<void> {
+        this.ensured ??= this.table.createTable().catch((err: unknown) => {
+            this.ensured = undefined;
+            throw err;
+        });
+        await this.ensured;
+    }
+
+    async get(repository: string, digest: string): Promise<LockRecord | null> {
+        return (await this.read(repository, digest))?.lock ?? null;
+    }
+
+    private async read(repository: string, digest: string): Promise<{ lock: LockRecord; etag: string } | null> {
+        await this.ready();
+        try {
+            const e = await this.table.getEntity<LockEntity>(digest, repositoryKey(repository));
+            return { lock: { repository: e.repository, digest: e.partitionKey, tags: JSON.parse(e.tags) as string[], lockedAt: e.lockedAt, alertId: e.alertId }, etag: e.etag };
+        } catch (err) {
+            if (isNotFound(err)) return null;
+            throw err;
+        }
+    }
+
+    /** Records (or extends with a tag) a lock; concurrent writers merge tags under the ETag. */
+    async record(lock: LockRecord): Promise<void> {
+        await this.ready();
+        for (let attempt = 0; attempt < 20; attempt++) {
+            const read = await this.read(lock.repository, lock.digest);
+            const current = read?.lock;
+            const tags = [...new Set([...(current?.tags ?? []), ...lock.tags])];
+            const entity: LockEntity = {
+                partitionKey: lock.digest,
+                rowKey: repositoryKey(lock.repository),
+                repository: lock.repository,
+                tags: JSON.stringify(tags),
+                lockedAt: current?.lockedAt ?? lock.lockedAt,
+                alertId: lock.alertId,
+            };
+            try {
+                if (!read) await this.table.createEntity(entity);
+                else await this.table.updateEntity(entity, 'Replace', { etag: read.etag });
+                return;
+            } catch (err) {
+                if (!isConflict(err)) throw err;
+            }
+        }
+        throw new Error(`lock row ${lock.repository}@${lock.digest} kept changing`);
+    }
+}

@@ -1,0 +1,169 @@
+import { odata, type TableClient } from '@azure/data-tables';
+import { countsAsPromotion, type Promotion, type PromotionIntent, type PromotionLedger, type PromotionState } from './promotionLedger';
+import { isConflict, isNotFound, repositoryFromKey, repositoryKey } from './tableKeys';
+
+/**
+ * The ledger on Table storage (`Promotions`): PartitionKey = digest, RowKey = target repository
+ * (see tableKeys.ts). "Was this digest promoted into this repository?" is one point read; "where
+ * was this digest promoted?" is one partition query. Every change is a read-modify-write under
+ * the row's ETag, so concurrent promoters (a redelivered verdict, an approval) cannot lose a tag.
+ */
+interface PromotionEntity {
+    partitionKey: string;
+    rowKey: string;
+    registry: string;
+    sourceRepository: string;
+    tags: string;
+    state: PromotionState;
+    requestedBy: string;
+    intentAt: string;
+    confirmedAt?: string;
+    failedAt?: string;
+    lastError?: string;
+}
+
+const MAX_CONFLICT_RETRIES = 20;
+const MAX_ERROR = 1024;
+
+function toPromotion(e: PromotionEntity): Promotion {
+    return {
+        registry: e.registry,
+        sourceRepository: e.sourceRepository,
+        targetRepository: repositoryFromKey(e.rowKey),
+        digest: e.partitionKey,
+        tags: JSON.parse(e.tags) as string[],
+        state: e.state,
+        requestedBy: e.requestedBy,
+        intentAt: e.intentAt,
+        confirmedAt: e.confirmedAt ?? null,
+        failedAt: e.failedAt ?? null,
+        lastError: e.lastError ?? null,
+    };
+}
+
+const withTag = (tags: string, tag: string) => {
+    const list = JSON.parse(tags) as string[];
+    return JSON.stringify(list.includes(tag) ? list : [...list, tag]);
+};
+
+export class TablePromotionLedger implements PromotionLedger {
+    private ensured: Promise<void> | undefined;
+
+    constructor(
+        private readonly table: TableClient,
+        private readonly now: () => Date = () => new Date(),
+    ) {}
+
+    private async ready(): Promise<void> {
+        this.ensured ??= this.table.createTable().catch((err: unknown) => {
+            this.ensured = undefined;
+            throw err;
+        });
+        await this.ensured;
+    }
+
+    async recordIntent(intent: PromotionIntent): Promise<Promotion> {
+        await this.ready();
+        const at = this.now().toISOString();
+        const fresh: PromotionEntity = {
+            partitionKey: intent.digest,
+            rowKey: repositoryKey(intent.targetRepository),
+            registry: intent.registry,
+            sourceRepository: intent.sourceRepository,
+            tags: JSON.stringify([intent.tag]),
+            state: 'intent',
+            requestedBy: intent.requestedBy,
+            intentAt: at,
+        };
+        try {
+            await this.table.createEntity(fresh);
+            return toPromotion(fresh);
+        } catch (err) {
+            if (!isConflict(err)) throw err;
+        }
+        const updated = await this.change(intent.targetRepository, intent.digest, (e) => {
+            const tags = withTag(e.tags, intent.tag);
+            // A failed promotion is re-opened; intent and confirmed keep their state (a confirmed
+            // promotion must not look unconfirmed because a redelivered verdict asked again).
+            if (e.state === 'failed') return { ...e, tags, state: 'intent', intentAt: at, requestedBy: intent.requestedBy };
+            return tags === e.tags ? undefined : { ...e, tags };
+        });
+        if (!updated) throw new Error(`promotion row ${intent.targetRepository}@${intent.digest} vanished while recording the intent`);
+        return updated;
+    }
+
+    async confirm(targetRepository: string, digest: string, tag: string): Promise<Promotion> {
+        const at = this.now().toISOString();
+        const updated = await this.change(targetRepository, digest, (e) =>
+            e.state === 'confirmed' && withTag(e.tags, tag) === e.tags
+                ? undefined
+                : { ...e, state: 'confirmed', tags: withTag(e.tags, tag), confirmedAt: at, lastError: undefined, failedAt: undefined },
+        );
+        if (!updated) throw new Error(`no promotion intent for ${targetRepository}@${digest} to confirm`);
+        return updated;
+    }
+
+    async fail(targetRepository: string, digest: string, error: string, final: boolean): Promise<Promotion | null> {
+        const at = this.now().toISOString();
+        const lastError = error.length > MAX_ERROR ? `${error.slice(0, MAX_ERROR - 1)}…` : error;
+        return this.change(targetRepository, digest, (e) => {
+            // Never downgrade a confirmed promotion: the image is in live/ and was vetted.
+            if (e.state === 'confirmed') return undefined;
+            return final ? { ...e, state: 'failed', failedAt: at, lastError } : { ...e, lastError };
+        });
+    }
+
+    async find(targetRepository: string, digest: string): Promise<Promotion | null> {
+        await this.ready();
+        const entity = await this.read(targetRepository, digest);
+        return entity ? toPromotion(entity.entity) : null;
+    }
+
+    async findByDigest(digest: string): Promise<Promotion[]> {
+        await this.ready();
+        const out: Promotion[] = [];
+        for await (const e of this.table.listEntities<PromotionEntity>({ queryOptions: { filter: odata`PartitionKey eq ${digest}` } })) {
+            out.push(toPromotion(e));
+        }
+        return out;
+    }
+
+    /** Is there an intent or confirmed promotion of this digest into this repository? */
+    async isPromoted(targetRepository: string, digest: string): Promise<boolean> {
+        return countsAsPromotion(await this.find(targetRepository, digest));
+    }
+
+    private async read(targetRepository: string, digest: string): Promise<{ entity: PromotionEntity; etag: string } | null> {
+        try {
+            const e = await this.table.getEntity<PromotionEntity>(digest, repositoryKey(targetRepository));
+            return { entity: e, etag: e.etag };
+        } catch (err) {
+            if (isNotFound(err)) return null;
+            throw err;
+        }
+    }
+
+    /** Read-modify-write under the ETag; `change` returns undefined for "nothing to do". */
+    private async change(targetRepository: string, digest: string, change: (e: PromotionEntity) => PromotionEntity | undefined): Promise<Promotion | null> {
+        await this.ready();
+        for (let attempt = 0; attempt < MAX_CONFLICT_RETRIES; attempt++) {
+            const current = await this.read(targetRepository, digest);
+            if (!current) return null;
+            const next = change(current.entity);
+            if (!next) return toPromotion(current.entity);
+            const { partitionKey, rowKey, registry, sourceRepository, tags, state, requestedBy, intentAt, confirmedAt, failedAt, lastError } = next;
+            try {
+                // Replace (not merge) so that cleared optional fields really go away.
+                await this.table.updateEntity(
+                    { partitionKey, rowKey, registry, sourceRepository, tags, state, requestedBy, intentAt, ...(confirmedAt ? { confirmedAt } : {}), ...(failedAt ? { failedAt } : {}), ...(lastError ? { lastError } : {}) },
+                    'Replace',
+                    { etag: current.etag },
+                );
+                return toPromotion(next);
+            } catch (err) {
+                if (!isConflict(err)) throw err;
+            }
+        }
+        throw new Error(`promotion row ${targetRepository}@${digest} kept changing; gave up after ${MAX_CONFLICT_RETRIES} attempts`);
+    }
+}
