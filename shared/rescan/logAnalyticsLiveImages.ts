@@ -15,12 +15,15 @@ export class LogAnalyticsLiveImages implements LiveImageSource {
         private readonly registryResourceId: string,
         private readonly livePrefix: string,
         private readonly withinDays: number,
+        private readonly now: () => Date = () => new Date(),
     ) {}
 
     async listLiveImages(): Promise<{ images: LiveImage[]; ignored: number }> {
         const query = pulledImagesQuery(this.livePrefix, this.withinDays);
-        // The timespan bounds the query on the service side too (same window as ago() in the KQL).
-        const result = await this.client.queryResource(this.registryResourceId, query, { duration: `P${this.withinDays}D` });
+        // The timespan bounds the query on the service side too (the same window as ago() in the KQL).
+        const endTime = this.now();
+        const startTime = new Date(endTime.getTime() - this.withinDays * 86_400_000);
+        const result = await this.client.queryResource(this.registryResourceId, query, { startTime, endTime });
         if (result.status !== LogsQueryResultStatus.Success) {
             // Acting on part of the pulls would silently skip the rest until the next run: fail the run instead.
             throw new Error(`pull-log query returned a partial result: ${result.partialError.code ?? ''} ${result.partialError.message ?? ''}`.trim());
