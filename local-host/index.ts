@@ -52,6 +52,11 @@ export interface LocalHost {
     stop(): Promise<void>;
 }
 
+function isDisabled(name: string): boolean {
+    const value = process.env[`AzureWebJobs.${name}.Disabled`] ?? process.env[`AzureWebJobs_${name}_Disabled`];
+    return value !== undefined && ['true', '1'].includes(value.trim().toLowerCase());
+}
+
 const ACTIVE_KEY = Symbol.for('acr-guard.local-host.active');
 const DRAIN_TIMEOUT_MS = 30_000;
 
@@ -93,11 +98,13 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
         const appHookData: Record<string, unknown> = {};
         const runner = new FunctionRunner({ programmingModel, hooks, appHookData, log }, hostConfig.queues);
         // Everything that reads settings is built before appStart so a bad setting fails start-up.
-        const timers = new TimerTriggers(app.functions, runner);
-        const pollers = app.functions.filter((f) => f.triggerType === 'queueTrigger').map((f) => new QueuePoller(f, runner, hostConfig.queues, log));
+        // `AzureWebJobs.<name>.Disabled` (or `AzureWebJobs_<name>_Disabled`) = true turns a function off, as in Azure.
+        const enabled = app.functions.filter((f) => !isDisabled(f.name));
+        const timers = new TimerTriggers(enabled, runner);
+        const pollers = enabled.filter((f) => f.triggerType === 'queueTrigger').map((f) => new QueuePoller(f, runner, hostConfig.queues, log));
         const functionKey = options.functionKey ?? randomBytes(32).toString('base64url');
-        const http = new HttpTriggers(app.functions, runner, { functionKey, log });
-        const eventGrid = new EventGridWebhook(app.functions, runner, { systemKey: options.eventGridSystemKey, log });
+        const http = new HttpTriggers(enabled, runner, { functionKey, log });
+        const eventGrid = new EventGridWebhook(enabled, runner, { systemKey: options.eventGridSystemKey, log });
 
         try {
             await runHooks(hooks, 'appStart', appHookContext(appHookData));

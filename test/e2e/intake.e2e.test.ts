@@ -57,6 +57,8 @@ beforeAll(async () => {
             ACR_GUARD_REGISTRY_RESOURCE_ID: '/subscriptions/0/resourceGroups/rg/providers/Microsoft.ContainerRegistry/registries/contoso',
             // The real samples push outside quarantine/ and live/: scan those too, so they reach the queue.
             ACR_GUARD_OTHER_REPOSITORIES: 'scan',
+            // This suite inspects what intake leaves on scan-requests: keep the scan worker off it.
+            'AzureWebJobs.scanWorker.Disabled': 'true',
         },
     });
     scanRequests = new QueueClient(azurite.connectionString, queues.scanRequests);

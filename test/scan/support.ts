@@ -1,0 +1,71 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { QueueClient } from '@azure/storage-queue';
+import { AcrConnection } from '../../shared/registry/acrConnection';
+import { AcrTaskRunner } from '../../shared/registry/acrTaskRunner';
+import { AcrTaskScanner } from '../../shared/registry/acrTaskScanner';
+import type { ScanLog } from '../../shared/scan/scanPipeline';
+import { SCAN_REQUEST_SCHEMA, SCAN_REQUEST_VERSION, type ScanRequest } from '../../shared/scan/scanRequest';
+import type { ScanVerdictEvent, VerdictObserver } from '../../shared/scan/verdictObserver';
+import type { AcrServer } from '../acr-server/acrServer';
+import { FakeTokenCredential } from '../support/fakeTokenCredential';
+
+export const TRIVY_FIXTURES = resolve(__dirname, '../../../shared/fixtures/trivy');
+/** A real report from ../shared/fixtures/trivy, read in place. */
+export const trivyFixture = (name: string) => readFileSync(resolve(TRIVY_FIXTURES, name), 'utf8');
+
+/** The production scanner (AcrTaskScanner over the real ARM client), pointed at the ACR test server, polling fast. */
+export function testScanner(server: AcrServer): AcrTaskScanner {
+    const connection = new AcrConnection({
+        credential: new FakeTokenCredential(),
+        registryResourceId: server.registryResourceId,
+        armEndpoint: server.armEndpoint,
+        registryEndpoint: server.registryEndpoint,
+        loginServer: server.loginServer,
+        clientOptions: { tlsOptions: { ca: server.ca }, retryOptions: { maxRetries: 0 } },
+    });
+    return new AcrTaskScanner(new AcrTaskRunner(connection, { schedulePollIntervalMs: 1 }), {
+        loginServer: server.loginServer,
+        trivyImage: 'ghcr.io/aquasecurity/trivy:0.58.1',
+        scanTimeoutSeconds: 600,
+        pollIntervalMs: 1,
+        waitTimeoutMs: 30_000,
+    });
+}
+
+export function scanRequest(registry: string, repository: string, digest: string, overrides: Partial<ScanRequest> = {}): ScanRequest {
+    return {
+        schema: SCAN_REQUEST_SCHEMA,
+        version: SCAN_REQUEST_VERSION,
+        requestId: `push-${randomBytes(8).toString('hex')}`,
+        registry,
+        repository,
+        digest,
+        tag: '1.0',
+        reason: 'push',
+        requestedAt: new Date().toISOString(),
+        sourceEventId: null,
+        ...overrides,
+    };
+}
+
+/** Keeps every verdict event (a real observer implementation, for assertions). */
+export class RecordingVerdictObserver implements VerdictObserver {
+    readonly events: ScanVerdictEvent[] = [];
+    async onVerdict(event: ScanVerdictEvent): Promise<void> {
+        this.events.push(event);
+    }
+}
+
+export const silentLog = (): ScanLog & { lines: string[] } => {
+    const lines: string[] = [];
+    const keep = (...args: unknown[]) => void lines.push(args.map(String).join(' '));
+    return { lines, log: keep, warn: keep, error: keep };
+};
+
+export async function drainQueue(queue: QueueClient): Promise<string[]> {
+    await queue.createIfNotExists();
+    const got = await queue.receiveMessages({ numberOfMessages: 32 });
+    return got.receivedMessageItems.map((m) => m.messageText);
+}
