@@ -41,6 +41,9 @@ param otherRepositories string = 'ignore'
 @description('Grant the roles needed to lock images. On legacy-mode registries this means Contributor on the registry.')
 param enableImageLocking bool = false
 
+@description('Gate policy JSON file, relative to the app root, whose maxScanAge the promotion approval endpoint enforces; empty = the built-in default policy.')
+param gatePolicyFile string = ''
+
 @description('Stage 2: create the Event Grid subscription to the intake function. Only once the code is deployed.')
 param deployEventSubscription bool = false
 
@@ -203,6 +206,7 @@ var appSettings = {
   ACR_GUARD_AUTO_PROMOTE: 'true'
   ACR_GUARD_LOCK_BYPASSED_IMAGES: string(enableImageLocking)
   ACR_GUARD_LOG_ANALYTICS_ENDPOINT: 'https://api.loganalytics.io'
+  ACR_GUARD_POLICY_FILE: gatePolicyFile
   ACR_GUARD_RECONCILE_LOOKBACK_MINUTES: '1440'
   ACR_GUARD_RECONCILE_OVERLAP_MINUTES: '30'
   // Continuous scanning: selection, skips and the throttle of the rescan fan-out.

@@ -142,6 +142,12 @@ export const settingsCatalog = {
         'how far each reconciliation window reaches back before the last checkpoint (resource logs arrive minutes late)',
         '30',
     ),
+    policyFile: setting(
+        'ACR_GUARD_POLICY_FILE',
+        z.string().min(1).optional(),
+        'gate policy JSON file (path relative to the app root) whose maxScanAge the promotion approval endpoint enforces; unset = the built-in default policy (no maximum scan age)',
+        'policy/gate-policy.json',
+    ),
     // --- Scan worker (scan engineer): gate policy the scan pipeline applies -------------------
     gatePolicyPath: setting(
         'ACR_GUARD_GATE_POLICY_PATH',

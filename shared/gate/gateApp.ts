@@ -1,3 +1,4 @@
+import path from 'node:path';
 import type { TokenCredential } from '@azure/core-auth';
 import { DefaultAzureCredential } from '@azure/identity';
 import { LogsQueryClient } from '@azure/monitor-query-logs';
@@ -7,6 +8,7 @@ import type { Settings } from '../config/settings';
 import { useLivePushObserver } from '../intake/intakeApp';
 import { acrAdapters, createAcrAdapters } from '../registry/acrAdapters';
 import type { AcrClientOptions } from '../registry/acrConnection';
+import { readPolicyFile, type GatePolicy } from '../policy/gatePolicy';
 import { TableScanResultStore } from '../results/tableScanResultStore';
 import { createTableClient } from '../storage/connection';
 import { tables } from '../storage/names';
@@ -61,6 +63,18 @@ function buildGate(settings: Settings) {
     const responder = new BypassResponder({ registry: settings.registryLoginServer, alerts, lockImages: settings.lockBypassedImages, registryPort: registry, locks, log });
     const results = TableScanResultStore.fromConnection(settings.storage);
     let tablesReady: Promise<void> | undefined;
+    // Read once per app lifetime; a broken file fails each approval with its reason (and is re-read next time).
+    let policy: Promise<GatePolicy> | undefined;
+    const policyFile = settings.policyFile;
+    const loadPolicy = policyFile
+        ? () => {
+              policy ??= readPolicyFile(path.resolve(policyFile)).catch((err: unknown) => {
+                  policy = undefined;
+                  throw err;
+              });
+              return policy;
+          }
+        : undefined;
     return {
         ledger,
         locks,
@@ -82,6 +96,7 @@ function buildGate(settings: Settings) {
             },
             registry: settings.registryLoginServer,
             quarantinePrefix: settings.quarantinePrefix,
+            ...(loadPolicy ? { policy: loadPolicy } : {}),
         }),
         reconciler: new Reconciler(
             {

@@ -81,7 +81,9 @@ export class Reconciler {
         const start = fromCheckpoint < earliest ? earliest : fromCheckpoint;
         const query = buildLiveWritesQuery({ livePrefix: this.options.livePrefix, start, end, maxRows: this.maxRows });
 
-        const result = await this.deps.logs.queryResource(this.options.registryResourceId, query, { startTime: start, endTime: end }, { serverTimeoutInSeconds: 120 });
+        // The SDK expands `/{+resourceId}/query` after `<endpoint>/v1`: a leading slash would put
+        // `//subscriptions` on the wire; without it the path is the documented /v1/subscriptions/.../query.
+        const result = await this.deps.logs.queryResource(this.options.registryResourceId.replace(/^\/+/, ''), query, { startTime: start, endTime: end }, { serverTimeoutInSeconds: 120 });
         const tables = result.status === 'Success' ? result.tables : result.partialTables;
         const rows = tables.flatMap((t) => readRows(t));
         const writes: LiveWrite[] = [];
