@@ -23,7 +23,9 @@ export class LogAnalyticsLiveImages implements LiveImageSource {
         // The timespan bounds the query on the service side too (the same window as ago() in the KQL).
         const endTime = this.now();
         const startTime = new Date(endTime.getTime() - this.withinDays * 86_400_000);
-        const result = await this.client.queryResource(this.registryResourceId, query, { startTime, endTime });
+        // The SDK expands `/{+resourceId}/query` after `<endpoint>/v1`: without the leading slash the
+        // path is the documented /v1/subscriptions/.../query (not //subscriptions).
+        const result = await this.client.queryResource(this.registryResourceId.replace(/^\/+/, ''), query, { startTime, endTime }, { serverTimeoutInSeconds: 120 });
         if (result.status !== LogsQueryResultStatus.Success) {
             // Acting on part of the pulls would silently skip the rest until the next run: fail the run instead.
             throw new Error(`pull-log query returned a partial result: ${result.partialError.code ?? ''} ${result.partialError.message ?? ''}`.trim());
