@@ -150,6 +150,14 @@ describe('new-vulnerability alerts on rescans', () => {
         expect(await newVulnerabilityAlerts(digest)).toEqual([]);
     });
 
+    it('lists only the new findings that block when a rescan brings blocking and non-blocking ones together', async () => {
+        const digest = server.registry.putImage({ repository: 'live/mixed', tags: ['1.0'] });
+        await scan({ repository: 'quarantine/mixed', digest }, 'push', []);
+        await scan({ repository: 'live/mixed', digest }, 'rescan', [LOW, CRITICAL]);
+        const raised = await newVulnerabilityAlerts(digest);
+        expect(raised.map((a) => a.details.vulnerabilities?.map((v) => v.id))).toEqual([[CRITICAL]]);
+    });
+
     it('leaves push scans to the quarantine alerts: a first scan with blocking findings raises no new-vulnerability alert', async () => {
         const digest = server.registry.putImage({ repository: 'quarantine/fresh', tags: ['1.0'] });
         expect(await scan({ repository: 'quarantine/fresh', digest }, 'push', [LOW, CRITICAL])).toMatchObject({ verdict: { outcome: 'fail' } });
