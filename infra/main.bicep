@@ -82,6 +82,18 @@ param patchConfigPath string = ''
 @description('Continuous patching schedule, Nd with N from 1 to 30 (ACR_GUARD_PATCH_SCHEDULE).')
 param patchSchedule string = '7d'
 
+@description('Continuous scanning: which live images the daily rescan considers (ACR_GUARD_RESCAN_SELECTION): all tagged under the live prefix, or only those pulled recently (ACR resource logs).')
+@allowed([
+  'all'
+  'pulled'
+])
+param rescanSelection string = 'all'
+
+@description('Continuous scanning, selection "pulled": how many days back a pull counts (ACR_GUARD_RESCAN_PULLED_WITHIN_DAYS).')
+@minValue(1)
+@maxValue(365)
+param rescanPulledWithinDays int = 30
+
 @description('Log Analytics retention (days).')
 @minValue(30)
 @maxValue(730)
@@ -205,6 +217,12 @@ var appSettings = {
   ACR_GUARD_LOG_ANALYTICS_ENDPOINT: 'https://api.loganalytics.io'
   ACR_GUARD_RECONCILE_LOOKBACK_MINUTES: '1440'
   ACR_GUARD_RECONCILE_OVERLAP_MINUTES: '30'
+  // Continuous scanning: selection, skips and the throttle of the rescan fan-out.
+  ACR_GUARD_RESCAN_SELECTION: rescanSelection
+  ACR_GUARD_RESCAN_PULLED_WITHIN_DAYS: string(rescanPulledWithinDays)
+  ACR_GUARD_RESCAN_MIN_INTERVAL_HOURS: '12'
+  ACR_GUARD_RESCAN_MAX_VERDICT_AGE_DAYS: '7'
+  ACR_GUARD_RESCAN_PER_MINUTE: '30'
   // The app's queues and tables: identity-based connection named ACR_GUARD_STORAGE.
   ACR_GUARD_STORAGE__queueServiceUri: storage.outputs.queueEndpoint
   ACR_GUARD_STORAGE__tableServiceUri: storage.outputs.tableEndpoint

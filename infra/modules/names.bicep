@@ -25,6 +25,9 @@ var tableNames = [
   'Promotions'
   'Locks'
   'GateCheckpoints'
+  // continuous scanning (shared/rescan)
+  'RescanRequests'
+  'RescanRuns'
 ]
 
 @export()

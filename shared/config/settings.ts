@@ -4,6 +4,7 @@ import { booleanFlag, httpsUrl, positiveInt, readSettings, repositoryPrefix, set
 import { secretWebhookUrl } from '../alerts/webhookUrl';
 import { patchConfigFile } from '../patching/patchConfigFile';
 import { parseSchedule } from '../patching/schedule';
+import { MAX_PULLED_WITHIN_DAYS } from '../rescan/pulledImagesQuery';
 
 /** The name of the storage connection the app's queues and tables use (`<name>` or `<name>__*`). */
 export const STORAGE_CONNECTION = 'ACR_GUARD_STORAGE';
@@ -191,6 +192,37 @@ export const settingsCatalog = {
         'ACR_GUARD_RECONCILE_OVERLAP_MINUTES',
         positiveInt.max(1440, { error: 'expected at most 1440 minutes' }).default(30),
         'how far each reconciliation window reaches back before the last checkpoint (resource logs arrive minutes late)',
+        '30',
+    ),
+    // --- Continuous scanning (shared/rescan; owner: rescan) ----------------------------------------
+    rescanSelection: setting(
+        'ACR_GUARD_RESCAN_SELECTION',
+        z.enum(['all', 'pulled'], { error: 'expected "all" or "pulled"' }).default('all'),
+        'which live images to consider: all (every digest tagged under the live prefix, from the registry) or pulled (digests pulled within ACR_GUARD_RESCAN_PULLED_WITHIN_DAYS, from the ACR resource logs in Log Analytics)',
+        'all',
+    ),
+    rescanPulledWithinDays: setting(
+        'ACR_GUARD_RESCAN_PULLED_WITHIN_DAYS',
+        positiveInt.max(MAX_PULLED_WITHIN_DAYS, { error: `expected at most ${MAX_PULLED_WITHIN_DAYS} days` }).default(30),
+        'for selection "pulled": how many days back a pull counts',
+        '30',
+    ),
+    rescanMinIntervalHours: setting(
+        'ACR_GUARD_RESCAN_MIN_INTERVAL_HOURS',
+        z.coerce.number({ error: 'expected a whole number of hours' }).int().min(0).max(720).default(12),
+        'a digest scanned less than this many hours ago is not rescanned, whatever its DB version',
+        '12',
+    ),
+    rescanMaxVerdictAgeDays: setting(
+        'ACR_GUARD_RESCAN_MAX_VERDICT_AGE_DAYS',
+        positiveInt.max(365, { error: 'expected at most 365 days' }).default(7),
+        'a verdict older than this is rescanned even when made with the newest known Trivy DB (this is how a newer DB is noticed when no push scan recorded it)',
+        '7',
+    ),
+    rescanPerMinute: setting(
+        'ACR_GUARD_RESCAN_PER_MINUTE',
+        positiveInt.max(100_000, { error: 'expected at most 100000' }).default(30),
+        'throttle: how many queued rescans become visible on rescan-requests per minute (staggered visibility delays)',
         '30',
     ),
 } as const;

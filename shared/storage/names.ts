@@ -38,6 +38,11 @@ export const tables = {
     locks: 'Locks',
     /** Reconciliation checkpoints (one row per registry). */
     gateCheckpoints: 'GateCheckpoints',
+    // --- continuous scanning (shared/rescan) ---
+    /** One row per queued rescan request (PartitionKey = request id): a repeated timer run does not queue it twice. */
+    rescanRequests: 'RescanRequests',
+    /** One row per rescan selection run: counts queued and skipped, with reasons. */
+    rescanRuns: 'RescanRuns',
 } as const;
 
 /** The queue the Functions host moves a message to after maxDequeueCount failures. */

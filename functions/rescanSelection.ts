@@ -1,0 +1,20 @@
+import { app, type InvocationContext, type Timer } from '@azure/functions';
+import { registerNewVulnerabilityObserver, rescanSelection } from '../shared/rescan/rescanApp';
+
+// Rescan verdicts go through the scan pipeline (functions/rescanWorker.ts); this observer turns
+// newly found blocking vulnerabilities into one alert listing exactly what is new.
+registerNewVulnerabilityObserver();
+
+/**
+ * Continuous scanning: on its schedule, selects live images whose verdict a rescan could change
+ * (a newer Trivy DB than the one they were judged with) and queues them on `rescan-requests`,
+ * the bulk lane that push scans never wait behind. Idempotent: a repeated run queues nothing new.
+ */
+export async function rescanSelectionTimer(_timer: Timer, context: InvocationContext): Promise<void> {
+    const run = await rescanSelection().run();
+    context.log(`rescan selection ${run.runId}: ${run.queued} queued of ${run.candidates} candidate(s)`);
+}
+
+// Daily at 03:00 UTC. A literal schedule: the registrations check validates every timer's NCRONTAB
+// (a %SETTING% reference cannot be checked before start-up).
+app.timer('rescanSelection', { schedule: '0 0 3 * * *', handler: rescanSelectionTimer });

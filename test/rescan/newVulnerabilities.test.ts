@@ -1,0 +1,166 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { TableClient } from '@azure/data-tables';
+import { QueueClient } from '@azure/storage-queue';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { createAlertService } from '../../shared/alerts/createAlertService';
+import { AlertStore } from '../../shared/alerts/alertStore';
+import { DEFAULT_POLICY } from '../../shared/policy/gatePolicy';
+import { AcrConnection } from '../../shared/registry/acrConnection';
+import { AcrTaskRunner } from '../../shared/registry/acrTaskRunner';
+import { AcrTaskScanner } from '../../shared/registry/acrTaskScanner';
+import { NewVulnerabilityObserver } from '../../shared/rescan/newVulnerabilityObserver';
+import { QueueMessageParking } from '../../shared/scan/parkedMessages';
+import { ScanAttemptError, ScanPipeline } from '../../shared/scan/scanPipeline';
+import { SCAN_REQUEST_SCHEMA, SCAN_REQUEST_VERSION, type ScanReason, type ScanRequest } from '../../shared/scan/scanRequest';
+import { readStorageConnection } from '../../shared/storage/connection';
+import { startAcrServer, type AcrServer } from '../acr-server/acrServer';
+import { trivyScanRun } from '../acr-server/trivyScanRun';
+import { freshStore } from '../results/support';
+import { FakeTokenCredential } from '../support/fakeTokenCredential';
+import { suffix } from './support';
+
+/*
+ * The diff through the real scan pipeline: AcrTaskScanner against the ACR test server (Trivy's
+ * report out of the run log), the Table results store and the alert service on Azurite, the real
+ * gate policy evaluation. Reports are the real debian-buster sample (one CRITICAL fixable CVE in
+ * libidn2-0, one LOW unfixable in bash) with vulnerabilities removed to play "before".
+ */
+const fixture = readFileSync(path.resolve(__dirname, '../../../shared/fixtures/trivy/debian-buster.golden.json'), 'utf8');
+const CRITICAL = 'CVE-2019-18224';
+const LOW = 'CVE-2019-18276';
+
+/** The sample with only the vulnerabilities whose ids are listed. */
+function reportWith(ids: readonly string[]): string {
+    const report = JSON.parse(fixture) as { Results: { Vulnerabilities?: { VulnerabilityID: string }[] }[] };
+    for (const result of report.Results) if (result.Vulnerabilities) result.Vulnerabilities = result.Vulnerabilities.filter((v) => ids.includes(v.VulnerabilityID));
+    return JSON.stringify(report, null, 2);
+}
+
+let server: AcrServer;
+let pipeline: ScanPipeline;
+let store: Awaited<ReturnType<typeof freshStore>>['store'];
+let alerts: AlertStore;
+let report = reportWith([]);
+const silent = { log: () => {}, warn: () => {}, error: () => {} };
+
+beforeAll(async () => {
+    const connectionString = inject('azuriteConnectionString');
+    server = await startAcrServer({ azuriteConnectionString: connectionString });
+    server.onRun(trivyScanRun(() => report));
+    const runner = new AcrTaskRunner(
+        new AcrConnection({
+            credential: new FakeTokenCredential(),
+            registryResourceId: server.registryResourceId,
+            armEndpoint: server.armEndpoint,
+            registryEndpoint: server.registryEndpoint,
+            loginServer: server.loginServer,
+            clientOptions: { tlsOptions: { ca: server.ca }, retryOptions: { maxRetries: 0 } },
+        }),
+        { schedulePollIntervalMs: 1 },
+    );
+    const scanner = new AcrTaskScanner(runner, { loginServer: server.loginServer, trivyImage: 'ghcr.io/aquasecurity/trivy:0.58.1', scanTimeoutSeconds: 600, pollIntervalMs: 1, waitTimeoutMs: 30_000 });
+    ({ store } = await freshStore(connectionString));
+    const alertTable = TableClient.fromConnectionString(connectionString, `alerts${suffix()}`, { allowInsecureConnection: true });
+    await alertTable.createTable();
+    alerts = new AlertStore(alertTable);
+    const storage = readStorageConnection('TEST', { TEST: connectionString });
+    const alertService = createAlertService(
+        { storage, alertTopicEndpoint: undefined, alertWebhookUrl: undefined, alertWebhookFormat: 'auto', alertWebhookTimeoutSeconds: 10 },
+        { tableClient: alertTable, logWriter: () => {} },
+    );
+    const poison = suffix();
+    pipeline = new ScanPipeline({
+        scanner,
+        store,
+        policy: DEFAULT_POLICY,
+        observers: () => [new NewVulnerabilityObserver(alertService, () => DEFAULT_POLICY)],
+        // Every failure is the last delivery: the error verdict is recorded at once.
+        maxDequeueCount: 1,
+        parking: new QueueMessageParking(() => new QueueClient(connectionString, `parked-${poison}`)),
+    });
+});
+
+afterAll(async () => {
+    await server?.close();
+});
+
+let n = 0;
+function request(repository: string, digest: string, reason: ScanReason): ScanRequest {
+    n++;
+    return {
+        schema: SCAN_REQUEST_SCHEMA,
+        version: SCAN_REQUEST_VERSION,
+        requestId: `${reason}-${suffix()}-${n}`,
+        registry: server.loginServer,
+        repository,
+        digest,
+        tag: '1.0',
+        reason,
+        requestedAt: new Date().toISOString(),
+        sourceEventId: null,
+    };
+}
+
+async function scan(image: { repository: string; digest: string }, reason: ScanReason, ids: readonly string[]) {
+    report = reportWith(ids);
+    return pipeline.scan(request(image.repository, image.digest, reason), 1, silent);
+}
+
+const newVulnerabilityAlerts = async (digest: string) => (await alerts.list({ kind: 'new-vulnerabilities' })).filter((a) => a.alert.subject.digest === digest).map((a) => a.alert);
+
+describe('new-vulnerability alerts on rescans', () => {
+    it('alerts once, listing exactly the new blocking vulnerability; nothing new → no alert; a failed rescan keeps the last good verdict and raises none', async () => {
+        const digest = server.registry.putImage({ repository: 'live/app', tags: ['1.0'] });
+        const live = { repository: 'live/app', digest };
+        // The verdict it was promoted with: only the LOW, unfixable bash finding.
+        expect(await scan({ repository: 'quarantine/app', digest }, 'push', [LOW])).toMatchObject({ status: 'scanned', verdict: { outcome: 'pass' } });
+
+        // A rescan with a newer DB finds the CRITICAL, fixable libidn2-0 CVE: one alert, exactly it.
+        expect(await scan(live, 'rescan', [LOW, CRITICAL])).toMatchObject({ verdict: { outcome: 'fail' } });
+        const raised = await newVulnerabilityAlerts(digest);
+        expect(raised).toHaveLength(1);
+        expect(raised[0]).toMatchObject({ severity: 'high', detectedBy: ['rescan'], subject: { repository: 'live/app', digest, tag: '1.0' } });
+        expect(raised[0]!.details.vulnerabilities).toEqual([{ id: CRITICAL, severity: 'CRITICAL', pkgName: 'libidn2-0', installedVersion: '2.0.5-1', fixedVersion: '2.0.5-1+deb10u1' }]);
+        expect(raised[0]!.details.vulnerabilityCount).toBe(1);
+
+        // Rescanned again with the same findings: nothing new, no second alert, no new occurrence.
+        await scan(live, 'rescan', [LOW, CRITICAL]);
+        expect((await newVulnerabilityAlerts(digest)).map((a) => a.occurrences)).toEqual([1]);
+
+        // A failed rescan: verdict error recorded as lastError, the last good verdict and its findings kept, no alert.
+        server.onRun(() => ({ status: 'Failed', log: 'error: pulling image: toomanyrequests', errorMessage: 'step failed' }));
+        try {
+            await expect(scan(live, 'rescan', [])).rejects.toBeInstanceOf(ScanAttemptError);
+        } finally {
+            server.onRun(trivyScanRun(() => report));
+        }
+        const summary = await store.getSummary(digest);
+        expect(summary?.verdict.outcome).toBe('fail');
+        expect(summary?.lastError?.reasons[0]?.code).toBe('scanner-error');
+        expect((await store.listFindings(digest)).map((f) => f.vulnerabilityId).sort()).toEqual([CRITICAL, LOW]);
+        expect((await newVulnerabilityAlerts(digest)).map((a) => a.occurrences)).toEqual([1]);
+    });
+
+    it('raises nothing when the only new findings are ones the policy does not block', async () => {
+        const digest = server.registry.putImage({ repository: 'live/quiet', tags: ['1.0'] });
+        await scan({ repository: 'quarantine/quiet', digest }, 'push', []);
+        // New, but LOW and unfixable: the default policy blocks fixable CRITICAL/HIGH only.
+        expect(await scan({ repository: 'live/quiet', digest }, 'rescan', [LOW])).toMatchObject({ verdict: { outcome: 'pass' } });
+        expect(await newVulnerabilityAlerts(digest)).toEqual([]);
+    });
+
+    it('lists only the new findings that block when a rescan brings blocking and non-blocking ones together', async () => {
+        const digest = server.registry.putImage({ repository: 'live/mixed', tags: ['1.0'] });
+        await scan({ repository: 'quarantine/mixed', digest }, 'push', []);
+        await scan({ repository: 'live/mixed', digest }, 'rescan', [LOW, CRITICAL]);
+        const raised = await newVulnerabilityAlerts(digest);
+        expect(raised.map((a) => a.details.vulnerabilities?.map((v) => v.id))).toEqual([[CRITICAL]]);
+    });
+
+    it('leaves push scans to the quarantine alerts: a first scan with blocking findings raises no new-vulnerability alert', async () => {
+        const digest = server.registry.putImage({ repository: 'quarantine/fresh', tags: ['1.0'] });
+        expect(await scan({ repository: 'quarantine/fresh', digest }, 'push', [LOW, CRITICAL])).toMatchObject({ verdict: { outcome: 'fail' } });
+        expect(await newVulnerabilityAlerts(digest)).toEqual([]);
+    });
+});
