@@ -1,3 +1,6 @@
+// The local host provides @azure/functions-core, so importing the function registers it as in a
+// real host instead of switching @azure/functions to test mode; must come before the function import.
+import '../local-host';
 import { QueueClient } from '@azure/storage-queue';
 import { InvocationContext } from '@azure/functions';
 import { registryEventIntake } from '../functions/registryEventIntake';
