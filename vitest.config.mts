@@ -7,5 +7,8 @@ export default defineConfig({
         testTimeout: 30_000,
         hookTimeout: 60_000,
         pool: 'forks',
+        // Tests use fake credentials against local stand-ins; should any code path fall back to
+        // DefaultAzureCredential, it must never reach for a managed identity endpoint from here.
+        env: { AZURE_TOKEN_CREDENTIALS: 'dev' },
     },
 });

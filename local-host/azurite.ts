@@ -86,6 +86,9 @@ export async function startAzurite(options: AzuriteOptions = {}): Promise<Azurit
         // The Azure SDKs in package.json may speak a newer storage API version than this Azurite knows.
         '--skipApiVersionCheck',
         '--disableProductStyleUrl',
+        // Azurite collects telemetry by default and probes the Azure metadata endpoint for it;
+        // a local emulator has no business talking to anything but its clients.
+        '--disableTelemetry',
         '--blobHost', '127.0.0.1', '--blobPort', String(blobPort),
         '--queueHost', '127.0.0.1', '--queuePort', String(queuePort),
         '--tableHost', '127.0.0.1', '--tablePort', String(tablePort),

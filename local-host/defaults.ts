@@ -9,6 +9,10 @@ import { STORAGE_CONNECTION } from '../shared/config/settings';
 export function embeddedDefaults(azuriteConnectionString: string): Record<string, string> {
     return {
         FUNCTIONS_WORKER_RUNTIME: 'node',
+        // Off Azure there is no managed identity: DefaultAzureCredential uses only developer
+        // credentials (az, azd, PowerShell, VS Code sign-ins) and never probes the managed
+        // identity endpoint, so registry calls fail fast and closed when nobody is signed in.
+        AZURE_TOKEN_CREDENTIALS: 'dev',
         AzureWebJobsStorage: azuriteConnectionString,
         [STORAGE_CONNECTION]: azuriteConnectionString,
         ACR_GUARD_REGISTRY_LOGIN_SERVER: 'acrguardlocal.azurecr.io',
