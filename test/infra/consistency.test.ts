@@ -358,3 +358,13 @@ describe('templates fit together', () => {
         expect(text).toContain('join kind=leftanti promotions');
     });
 });
+
+describe('infra/README.md', () => {
+    it('documents every parameter of main.bicep', () => {
+        const bicep = fs.readFileSync(path.join(infraDir, 'main.bicep'), 'utf8');
+        const readme = fs.readFileSync(path.join(infraDir, 'README.md'), 'utf8');
+        const params = [...bicep.matchAll(/^param (\w+) /gm)].map((m) => m[1]!);
+        expect(params.length).toBeGreaterThan(10);
+        expect(params.filter((p) => !readme.includes(`| \`${p}\` |`))).toEqual([]);
+    });
+});
