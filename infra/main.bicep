@@ -68,9 +68,9 @@ param trivyImage string = 'ghcr.io/aquasecurity/trivy:0.58.1'
 @description('Trivy vulnerability DB repositories, comma-separated, tried in order (ACR_GUARD_TRIVY_DB_REPOSITORIES).')
 param trivyDbRepositories string = 'ghcr.io/aquasecurity/trivy-db:2,public.ecr.aws/aquasecurity/trivy-db:2'
 
-@description('Trivy --timeout for one image scan, in seconds (ACR_GUARD_SCAN_TIMEOUT_SECONDS).')
+@description('Trivy --timeout for one image scan, in seconds (ACR_GUARD_SCAN_TIMEOUT_SECONDS). At most 1200: the scan run, with head room, must end within host.json functionTimeout (00:30:00); see shared/registry/trivyScanTask.ts.')
 @minValue(60)
-@maxValue(7200)
+@maxValue(1200)
 param scanTimeoutSeconds int = 900
 
 @description('Gate policy file the scan worker applies (ACR_GUARD_GATE_POLICY_PATH), relative to the app root (deploy it with the app package). Empty: the built-in default policy (fixable CRITICAL and HIGH block, EOSL denied).')

@@ -1,6 +1,5 @@
 import type { TableClient } from '@azure/data-tables';
-import type { EventGridPublisherClientOptions } from '@azure/eventgrid';
-import { DefaultAzureCredential, type TokenCredential } from '@azure/identity';
+import { azureAccess, createAzureAccess, type AzureAccess } from '../app/azureAccess';
 import { perApp } from '../app/runtime';
 import type { Settings } from '../config/settings';
 import { createTableClient } from '../storage/connection';
@@ -21,10 +20,12 @@ export type AlertSettings = Pick<
 export interface AlertServiceDeps extends Omit<AlertServiceOptions, 'store' | 'sinks'> {
     /** Defaults to the `Alerts` table on the app's storage connection. */
     readonly tableClient?: TableClient;
-    /** For the Event Grid topic. Defaults to the storage connection's managed identity, else DefaultAzureCredential. */
-    readonly credential?: TokenCredential;
-    /** Passed to EventGridPublisherClient (tests: tlsOptions for a local topic with a self-signed certificate). */
-    readonly eventGridClientOptions?: EventGridPublisherClientOptions;
+    /**
+     * How the Event Grid sink reaches its topic (credential and client options, e.g. tlsOptions for a
+     * local topic with a self-signed certificate). The app passes azureAccess(); default: the
+     * production access for these settings (createAzureAccess).
+     */
+    readonly azure?: Pick<AzureAccess, 'credential' | 'clientOptions'>;
     /** Where the log sink writes; default console.warn. */
     readonly logWriter?: LogWriter;
     /** More sinks (after the configured ones), e.g. a timestamping sink for the benchmark. */
@@ -35,15 +36,8 @@ export interface AlertServiceDeps extends Omit<AlertServiceOptions, 'store' | 's
 export function createAlertSinks(settings: AlertSettings, deps: AlertServiceDeps = {}): AlertSink[] {
     const sinks: AlertSink[] = [createLogSink(deps.logWriter)];
     if (settings.alertTopicEndpoint) {
-        const credential =
-            deps.credential ?? (settings.storage.kind === 'identity' ? settings.storage.credential : new DefaultAzureCredential());
-        sinks.push(
-            createEventGridSink({
-                endpoint: settings.alertTopicEndpoint,
-                credential,
-                ...(deps.eventGridClientOptions ? { clientOptions: deps.eventGridClientOptions } : {}),
-            }),
-        );
+        const azure = deps.azure ?? createAzureAccess(settings);
+        sinks.push(createEventGridSink({ endpoint: settings.alertTopicEndpoint, credential: azure.credential, clientOptions: azure.clientOptions }));
     }
     if (settings.alertWebhookUrl) {
         sinks.push(
@@ -71,4 +65,4 @@ export function createAlertService(settings: AlertSettings, deps: AlertServiceDe
 }
 
 /** The app's AlertService (functions/ and the gate call this). */
-export const appAlertService = perApp((settings) => createAlertService(settings));
+export const appAlertService = perApp((settings) => createAlertService(settings, { azure: azureAccess() }));

@@ -5,6 +5,7 @@ import { secretWebhookUrl } from '../alerts/webhookUrl';
 import { patchConfigFile } from '../patching/patchConfigFile';
 import { parseSchedule } from '../patching/schedule';
 import { MAX_PULLED_WITHIN_DAYS } from '../rescan/pulledImagesQuery';
+import { FUNCTION_TIMEOUT_SECONDS, MAX_SCAN_TIMEOUT_SECONDS, MIN_SCAN_TIMEOUT_SECONDS } from '../registry/trivyScanTask';
 
 /** The name of the storage connection the app's queues and tables use (`<name>` or `<name>__*`). */
 export const STORAGE_CONNECTION = 'ACR_GUARD_STORAGE';
@@ -109,8 +110,18 @@ export const settingsCatalog = {
     ),
     scanTimeoutSeconds: setting(
         'ACR_GUARD_SCAN_TIMEOUT_SECONDS',
-        z.coerce.number({ error: 'expected a whole number of seconds' }).int().min(60).max(7200).default(900),
-        "Trivy's --timeout for one image scan, in seconds (the task run gets head room on top)",
+        z.coerce
+            .number({ error: 'expected a whole number of seconds' })
+            .int()
+            .min(MIN_SCAN_TIMEOUT_SECONDS)
+            .max(MAX_SCAN_TIMEOUT_SECONDS, {
+                error:
+                    `at most ${MAX_SCAN_TIMEOUT_SECONDS}: the scan worker waits for the scan run inside one invocation, so one Trivy attempt ` +
+                    `(+120 s) and the report step (300 s) must end before host.json's functionTimeout (${FUNCTION_TIMEOUT_SECONDS} s) ` +
+                    'less the time the worker keeps for itself (see shared/registry/trivyScanTask.ts)',
+            })
+            .default(900),
+        `Trivy's --timeout for one image scan, in seconds (${MIN_SCAN_TIMEOUT_SECONDS}-${MAX_SCAN_TIMEOUT_SECONDS}: the scan run, with head room, must end within host.json's functionTimeout)`,
         '900',
     ),
     // --- Continuous patching (shared/patching; owner: patchcycle) -----------------------------

@@ -1,13 +1,12 @@
 import type { TokenCredential } from '@azure/core-auth';
-import { DefaultAzureCredential } from '@azure/identity';
 import { LogsQueryClient } from '@azure/monitor-query-logs';
 import { appAlertService } from '../alerts';
+import { azureAccess, type AzureClientOptions } from '../app/azureAccess';
 import { perApp } from '../app/runtime';
 import type { Settings } from '../config/settings';
 import { useLivePushObserver } from '../intake/intakeApp';
 import { gatePolicy, useVerdictObserver } from '../scan/scanApp';
-import { acrAdapters, createAcrAdapters } from '../registry/acrAdapters';
-import type { AcrClientOptions } from '../registry/acrConnection';
+import { acrAdapters } from '../registry/acrAdapters';
 import { TableScanResultStore } from '../results/tableScanResultStore';
 import { createTableClient } from '../storage/connection';
 import { tables } from '../storage/names';
@@ -21,23 +20,8 @@ import { PromotionObserver } from './promotionObserver';
 import { Reconciler } from './reconciler';
 import { TablePromotionLedger } from './tablePromotionLedger';
 
-/**
- * The network identity the gate's Azure clients use: in production the app's managed identity
- * (DefaultAzureCredential) and default TLS. Tests replace exactly this, the network boundary, to
- * reach the local ACR and Log Analytics stand-ins (a fake Entra token, their self-signed CA).
- */
-export interface GateNetwork {
-    readonly credential: TokenCredential;
-    readonly clientOptions?: AcrClientOptions;
-}
-
-let network: GateNetwork | undefined;
-export function useGateNetwork(n: GateNetwork | undefined): void {
-    network = n;
-}
-
 /** Log Analytics' query client for the configured endpoint (`<endpoint>/v1/<resourceId>/query`). */
-export function createLogsClient(endpoint: string, credential: TokenCredential, clientOptions: AcrClientOptions = {}): LogsQueryClient {
+export function createLogsClient(endpoint: string, credential: TokenCredential, clientOptions: AzureClientOptions = {}): LogsQueryClient {
     const base = endpoint.replace(/\/+$/, '');
     return new LogsQueryClient(credential, {
         ...clientOptions,
@@ -53,7 +37,8 @@ const log = {
 };
 
 function buildGate(settings: Settings) {
-    const registry = network ? createAcrAdapters(settings, network.credential, network.clientOptions).registry : acrAdapters().registry;
+    const registry = acrAdapters().registry;
+    const azure = azureAccess();
     const alerts = appAlertService();
     const ledger = new TablePromotionLedger(createTableClient(settings.storage, tables.promotions));
     const locks = new LockStore(createTableClient(settings.storage, tables.locks));
@@ -89,7 +74,7 @@ function buildGate(settings: Settings) {
         }),
         reconciler: new Reconciler(
             {
-                logs: createLogsClient(settings.logAnalyticsEndpoint, network?.credential ?? new DefaultAzureCredential(), network?.clientOptions),
+                logs: createLogsClient(settings.logAnalyticsEndpoint, azure.credential, azure.clientOptions),
                 ledger,
                 responder,
                 checkpoints: new CheckpointStore(createTableClient(settings.storage, tables.gateCheckpoints)),

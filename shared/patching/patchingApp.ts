@@ -1,4 +1,5 @@
 import { appAlertService } from '../alerts/createAlertService';
+import { azureAccess } from '../app/azureAccess';
 import { perApp } from '../app/runtime';
 import type { Settings } from '../config/settings';
 import { acrAdapters } from '../registry/acrAdapters';
@@ -17,26 +18,13 @@ import { PatchVerificationObserver } from './patchVerifier';
 import { PatchWorker, type AlertRaiser } from './patchWorker';
 import { registryTagSource } from './registryTagSource';
 
-/** The ports continuous patching acts through. Production: ACR adapters, the results store, the app's alerts. */
+/** The ports continuous patching acts through: the app's ACR adapters, the results store, the app's alerts. */
 export interface PatchingAdapters {
     readonly registry: Registry;
     readonly taskRunner: TaskRunner;
     readonly scanner: Scanner;
     readonly results: Pick<ScanResultStore, 'getSummary' | 'listFindings'>;
     readonly alerts: AlertRaiser;
-    /** Delay between looks at a running patch run (default 60 s). */
-    readonly checkDelaySeconds?: number;
-}
-
-let adaptersFactory: ((settings: Settings) => PatchingAdapters) | undefined;
-
-/**
- * Replaces how the adapters are built (before the first invocation). Tests use it to give the
- * ACR SDK clients a fake Entra credential and the test server's certificate: the network
- * boundary; everything of ours still runs.
- */
-export function usePatchingAdapters(factory: ((settings: Settings) => PatchingAdapters) | undefined): void {
-    adaptersFactory = factory;
 }
 
 /** The results store, with its tables created on first use (Azure has them from infra/; Azurite starts empty). */
@@ -50,7 +38,7 @@ function resultsStore(settings: Settings): Pick<ScanResultStore, 'getSummary' | 
     };
 }
 
-function defaultAdapters(settings: Settings): PatchingAdapters {
+function appAdapters(settings: Settings): PatchingAdapters {
     const acr = acrAdapters();
     return { registry: acr.registry, taskRunner: acr.taskRunner, scanner: acr.scanner, results: resultsStore(settings), alerts: appAlertService() };
 }
@@ -66,7 +54,10 @@ export interface Patching {
 
 /** Continuous patching as the app wires it, built once per app lifetime. */
 export const patching = perApp((settings): Patching => {
-    const adapters = (adaptersFactory ?? defaultAdapters)(settings);
+    const adapters = appAdapters(settings);
+    // A running patch run is an Azure operation looked at like any other: the app's poll interval
+    // (tests: 1 ms, so 0 s) when one is set, else the worker's default of 60 s.
+    const poll = azureAccess().pollIntervalMs;
     const runs = new PatchRunStore(createTableClient(settings.storage, tables.patchRuns));
     const requests = new QueuePatchRequestSink(createQueueClient(settings.storage, queues.patchRequests));
     const schedule = parseSchedule(settings.patchSchedule);
@@ -95,7 +86,7 @@ export const patching = perApp((settings): Patching => {
             alerts: adapters.alerts,
             layout,
             images: { trivyImage: settings.trivyImage, dbRepositories: settings.trivyDbRepositories, copaImage: settings.copaImage, buildkitImage: settings.buildkitImage },
-            ...(adapters.checkDelaySeconds !== undefined ? { checkDelaySeconds: adapters.checkDelaySeconds } : {}),
+            ...(poll !== undefined ? { checkDelaySeconds: Math.round(poll / 1000) } : {}),
         }),
         verifier: new PatchVerificationObserver({ runs, results: adapters.results, alerts: adapters.alerts, quarantinePrefix: settings.quarantinePrefix }),
     };

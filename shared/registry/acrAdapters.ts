@@ -1,8 +1,7 @@
-import type { TokenCredential } from '@azure/core-auth';
-import { DefaultAzureCredential } from '@azure/identity';
+import { azureAccess, type AzureAccess } from '../app/azureAccess';
 import { perApp } from '../app/runtime';
 import { registryEndpoint, type Settings } from '../config/settings';
-import { AcrConnection, type AcrClientOptions } from './acrConnection';
+import { AcrConnection } from './acrConnection';
 import { AcrRegistry } from './acrRegistry';
 import { AcrTaskRunner } from './acrTaskRunner';
 import { AcrTaskScanner } from './acrTaskScanner';
@@ -23,37 +22,34 @@ type AcrSettings = Pick<
     'registryResourceId' | 'armEndpoint' | 'registryEndpoint' | 'registryLoginServer' | 'trivyImage' | 'trivyDbRepositories' | 'scanTimeoutSeconds'
 >;
 
-export function createAcrAdapters(settings: AcrSettings, credential: TokenCredential, clientOptions?: AcrClientOptions): AcrAdapters {
+/** The adapters for these settings, reaching Azure with `access` (the app passes azureAccess()). */
+export function createAcrAdapters(settings: AcrSettings, access: AzureAccess): AcrAdapters {
     const connection = new AcrConnection({
-        credential,
+        credential: access.credential,
         registryResourceId: settings.registryResourceId,
         armEndpoint: settings.armEndpoint,
         registryEndpoint: registryEndpoint(settings),
         loginServer: settings.registryLoginServer,
-        ...(clientOptions ? { clientOptions } : {}),
+        clientOptions: access.clientOptions,
     });
-    const taskRunner = new AcrTaskRunner(connection);
+    const poll = access.pollIntervalMs;
+    const taskRunner = new AcrTaskRunner(connection, poll !== undefined ? { schedulePollIntervalMs: poll } : {});
     return {
         connection,
-        registry: new AcrRegistry(connection),
+        registry: new AcrRegistry(connection, {
+            ...(poll !== undefined ? { importPollIntervalMs: poll } : {}),
+            ...(access.listPageSize !== undefined ? { pageSize: access.listPageSize } : {}),
+        }),
         taskRunner,
         scanner: new AcrTaskScanner(taskRunner, {
             loginServer: settings.registryLoginServer,
             trivyImage: settings.trivyImage,
             dbRepositories: settings.trivyDbRepositories,
             scanTimeoutSeconds: settings.scanTimeoutSeconds,
+            ...(poll !== undefined ? { pollIntervalMs: poll } : {}),
         }),
     };
 }
 
-/**
- * Production credential: DefaultAzureCredential resolves to the Function App's managed identity
- * in Azure (it reads AZURE_CLIENT_ID itself to pick a user-assigned identity) and to a developer's
- * own sign-in elsewhere. Tests pass a fake credential to createAcrAdapters instead.
- */
-export function defaultCredential(): TokenCredential {
-    return new DefaultAzureCredential();
-}
-
-/** The app's adapters, built once per app lifetime from its settings. */
-export const acrAdapters = perApp((settings) => createAcrAdapters(settings, defaultCredential()));
+/** The app's adapters, built once per app lifetime from its settings and its Azure access. */
+export const acrAdapters = perApp((settings) => createAcrAdapters(settings, azureAccess()));

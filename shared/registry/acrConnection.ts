@@ -1,17 +1,11 @@
 import type { TokenCredential } from '@azure/core-auth';
 import { ContainerRegistryManagementClient } from '@azure/arm-containerregistry';
 import { ContainerRegistryClient, ContainerRegistryContentClient } from '@azure/container-registry';
+import type { AzureClientOptions } from '../app/azureAccess';
 import { parseRegistryResourceId, type RegistryResourceId } from './armResourceId';
 
-/**
- * Pipeline options shared by both ACR SDK clients. Production leaves them empty; tests pass
- * `tlsOptions: { ca }` so the clients trust the local test server's self-signed certificate
- * (per client, never process-wide), and may shorten retries.
- */
-export interface AcrClientOptions {
-    readonly tlsOptions?: { ca?: string | Buffer | Array<string | Buffer> };
-    readonly retryOptions?: { maxRetries?: number; retryDelayInMs?: number; maxRetryDelayInMs?: number };
-}
+/** Pipeline options shared by both ACR SDK clients: the app's (shared/app/azureAccess.ts). */
+export type AcrClientOptions = AzureClientOptions;
 
 export interface AcrConnectionSettings {
     /** Managed identity in production (@azure/identity); a fake at the network boundary in tests. */

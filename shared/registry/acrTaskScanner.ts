@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { extractScanReport } from './scanReportEnvelope';
 import { ScannerError, type Scanner, type ScanRequest, type ScanResult } from './scanner';
 import { runToCompletion, TaskRunError, type TaskRunner } from './taskRunner';
-import { buildTrivyScanTask, DEFAULT_TRIVY_DB_REPOSITORIES, type PackageType } from './trivyScanTask';
+import { buildTrivyScanTask, DEFAULT_TRIVY_DB_REPOSITORIES, SCANNER_WAIT_HEAD_ROOM_SECONDS, type PackageType } from './trivyScanTask';
 import { excerptOf } from './scanReportEnvelope';
 
 export interface AcrTaskScannerOptions {
@@ -15,7 +15,7 @@ export interface AcrTaskScannerOptions {
     /** Default os + library (see trivyScanTask.ts). */
     readonly pkgTypes?: readonly PackageType[];
     readonly pollIntervalMs?: number;
-    /** How long to wait for the run before giving up (default: the run's own time limit + 1 min). */
+    /** How long to wait for the run before giving up (default: the run's own time limit + SCANNER_WAIT_HEAD_ROOM_SECONDS). */
     readonly waitTimeoutMs?: number;
     readonly sleep?: (ms: number) => Promise<void>;
 }
@@ -50,7 +50,7 @@ export class AcrTaskScanner implements Scanner {
         let completed;
         try {
             completed = await runToCompletion(this.runner, task, {
-                timeoutMs: this.options.waitTimeoutMs ?? (task.timeoutSeconds + 60) * 1000,
+                timeoutMs: this.options.waitTimeoutMs ?? (task.timeoutSeconds + SCANNER_WAIT_HEAD_ROOM_SECONDS) * 1000,
                 pollIntervalMs: this.options.pollIntervalMs ?? 5000,
                 ...(this.options.sleep ? { sleep: this.options.sleep } : {}),
             });

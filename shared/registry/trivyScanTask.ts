@@ -53,6 +53,38 @@ export const DEFAULT_TRIVY_JAVA_DB_REPOSITORIES = ['ghcr.io/aquasecurity/trivy-j
 
 export type PackageType = 'os' | 'library';
 
+/*
+ * The scan's time budget. The scanner waits for the ACR run inside one function invocation (the
+ * scan and rescan workers, the patch worker's pre-scan), so the run must end, and the scanner
+ * give up, before host.json's functionTimeout ends the invocation: otherwise the host kills the
+ * worker mid-wait, the message is redelivered and a second run starts while the first still runs.
+ *   run limit    = min(3 attempts of (Trivy --timeout + 120 s) + 300 s report step, MAX_SCAN_RUN_SECONDS)
+ *   scanner wait = run limit + SCANNER_WAIT_HEAD_ROOM_SECONDS
+ *   wait + INVOCATION_MARGIN_SECONDS (read the log, record the verdict, observers) <= functionTimeout
+ * One full attempt always fits (that caps ACR_GUARD_SCAN_TIMEOUT_SECONDS); the step's two retries
+ * fit when earlier attempts fail fast (a rate-limited DB download), which is what they are for.
+ */
+/** host.json `functionTimeout` (00:30:00); test/registry/scanBudget.test.ts checks they agree. */
+export const FUNCTION_TIMEOUT_SECONDS = 1800;
+/** How long AcrTaskScanner keeps waiting after the run's own limit. */
+export const SCANNER_WAIT_HEAD_ROOM_SECONDS = 60;
+/** Left of the invocation after the wait: reading the run log, recording the verdict, observers. */
+export const INVOCATION_MARGIN_SECONDS = 120;
+/** Head room of the Trivy step over Trivy's own --timeout (image pull, DB download). */
+const STEP_HEAD_ROOM_SECONDS = 120;
+/** The report step's own timeout (see the YAML). */
+const REPORT_STEP_SECONDS = 300;
+/** The longest scan run the function can wait for. */
+export const MAX_SCAN_RUN_SECONDS = FUNCTION_TIMEOUT_SECONDS - SCANNER_WAIT_HEAD_ROOM_SECONDS - INVOCATION_MARGIN_SECONDS;
+export const MIN_SCAN_TIMEOUT_SECONDS = 60;
+/** The largest Trivy --timeout (ACR_GUARD_SCAN_TIMEOUT_SECONDS) with which one full attempt and the report step fit in the run: 1200 s. */
+export const MAX_SCAN_TIMEOUT_SECONDS = MAX_SCAN_RUN_SECONDS - STEP_HEAD_ROOM_SECONDS - REPORT_STEP_SECONDS;
+
+/** The run's own time limit for a Trivy --timeout (ACR's minimum is 300 s). */
+export function scanRunTimeoutSeconds(scanTimeoutSeconds: number): number {
+    return Math.max(300, Math.min(MAX_SCAN_RUN_SECONDS, 3 * (scanTimeoutSeconds + STEP_HEAD_ROOM_SECONDS) + REPORT_STEP_SECONDS));
+}
+
 export interface TrivyScanTaskInput {
     readonly loginServer: string;
     readonly repository: string;
@@ -78,8 +110,8 @@ export function buildTrivyScanTask(input: TrivyScanTaskInput): TaskRunRequest {
     if (dbs.length === 0) throw new TypeError('at least one Trivy DB repository is required');
     for (const db of [...dbs, ...javaDbs]) must(checkImageReference(db));
     if (input.pkgTypes.length === 0 || input.pkgTypes.some((t) => t !== 'os' && t !== 'library')) throw new TypeError('pkgTypes must be os and/or library');
-    if (!Number.isInteger(input.scanTimeoutSeconds) || input.scanTimeoutSeconds < 60 || input.scanTimeoutSeconds > 7200) {
-        throw new TypeError('scan timeout must be 60 to 7200 seconds');
+    if (!Number.isInteger(input.scanTimeoutSeconds) || input.scanTimeoutSeconds < MIN_SCAN_TIMEOUT_SECONDS || input.scanTimeoutSeconds > MAX_SCAN_TIMEOUT_SECONDS) {
+        throw new TypeError(`scan timeout must be ${MIN_SCAN_TIMEOUT_SECONDS} to ${MAX_SCAN_TIMEOUT_SECONDS} seconds`);
     }
     const values = {
         imageRef: `${input.loginServer}/${input.repository}@${input.digest}`,
@@ -88,15 +120,15 @@ export function buildTrivyScanTask(input: TrivyScanTaskInput): TaskRunRequest {
         dbRepositories: dbs.join(','),
         javaDbRepositories: javaDbs.join(','),
         trivyTimeout: `${input.scanTimeoutSeconds}s`,
-        stepTimeoutSeconds: String(input.scanTimeoutSeconds + 120),
+        stepTimeoutSeconds: String(input.scanTimeoutSeconds + STEP_HEAD_ROOM_SECONDS),
         nonce: input.nonce,
     };
     assertSafeTaskValues(values);
     return {
         taskYaml: TRIVY_SCAN_TASK_YAML,
         values,
-        // Both steps, with Trivy's retries, fit in the run's own limit (ACR's minimum is 300 s).
-        timeoutSeconds: Math.min(28800, Math.max(300, 3 * (input.scanTimeoutSeconds + 120) + 300)),
+        // Both steps fit in the run's own limit, which ends before the function invocation does.
+        timeoutSeconds: scanRunTimeoutSeconds(input.scanTimeoutSeconds),
     };
 }
 

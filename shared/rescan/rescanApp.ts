@@ -1,8 +1,9 @@
 import { appAlertService } from '../alerts/createAlertService';
+import { azureAccess } from '../app/azureAccess';
 import { perApp } from '../app/runtime';
 import type { Settings } from '../config/settings';
-import { createLogsClient, type GateNetwork } from '../gate/gateApp';
-import { acrAdapters, createAcrAdapters, defaultCredential } from '../registry/acrAdapters';
+import { createLogsClient } from '../gate/gateApp';
+import { acrAdapters } from '../registry/acrAdapters';
 import { TableScanResultStore } from '../results/tableScanResultStore';
 import { gatePolicy, useVerdictObserver } from '../scan/scanApp';
 import { createQueueClient, createTableClient } from '../storage/connection';
@@ -17,23 +18,17 @@ import { RescanSelection } from './rescanSelection';
 /*
  * Continuous scanning as the app wires it: the selection timer (functions/rescanSelection.ts)
  * and the new-vulnerability observer on the scan pipeline (registered by that function module).
- * Production uses the app's managed identity and default TLS; tests replace exactly that network
- * boundary (a fake token, the stand-ins' self-signed CA) with useRescanNetwork, as the gate does.
+ * Azure clients reach Azure through the app's azureAccess() (tests: useAzureAccess).
  */
 const HOUR_MS = 3_600_000;
 
-let network: GateNetwork | undefined;
-export function useRescanNetwork(n: GateNetwork | undefined): void {
-    network = n;
-}
-
 function liveImageSource(settings: Settings): LiveImageSource {
     if (settings.rescanSelection === 'pulled') {
-        const client = createLogsClient(settings.logAnalyticsEndpoint, network?.credential ?? defaultCredential(), network?.clientOptions);
+        const azure = azureAccess();
+        const client = createLogsClient(settings.logAnalyticsEndpoint, azure.credential, azure.clientOptions);
         return new LogAnalyticsLiveImages(client, settings.registryResourceId, settings.livePrefix, settings.rescanPulledWithinDays);
     }
-    const registry = network ? createAcrAdapters(settings, network.credential, network.clientOptions).registry : acrAdapters().registry;
-    return new RegistryLiveImages(registry, settings.livePrefix);
+    return new RegistryLiveImages(acrAdapters().registry, settings.livePrefix);
 }
 
 /** The selection service of the running app, built once from the settings. */

@@ -48,7 +48,7 @@ const TEXT = 1024;
  * The generation lives only in the row key and the scan id only on the summary: every property
  * less is work saved on each of thousands of rows.
  */
-export function findingEntity(partitionKey: string, generation: string, row: FindingRow): TableEntity {
+export function findingEntity(partitionKey: string, generation: string, row: FindingRow, newRank: number | null = null): TableEntity {
     const f = row.finding;
     const cap = (s: string | null) => (s === null ? null : capString(s, TEXT));
     return withoutNulls({
@@ -68,6 +68,8 @@ export function findingEntity(partitionKey: string, generation: string, row: Fin
         resultClass: cap(f.resultClass),
         resultType: cap(f.resultType),
         occurrences: row.occurrences,
+        // Set only on rows new since the previous good scan: their order among the new rows (report order).
+        newRank,
     });
 }
 

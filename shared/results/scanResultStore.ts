@@ -14,6 +14,12 @@ export interface ScanRecord {
     readonly os: { readonly family: string; readonly name: string; readonly eosl: boolean } | null;
     readonly verdict: Verdict;
     readonly findings: readonly Finding[];
+    /**
+     * The findings (a subset of `findings`) this scan found that the previous good scan of the
+     * digest did not: the scan pipeline's diff. Their rows are marked, so a redelivered message
+     * can rebuild the same verdict event (listNewFindings) after an observer failed the first time.
+     */
+    readonly newFindings?: readonly Finding[];
 }
 
 export interface SeverityCount {
@@ -100,6 +106,11 @@ export interface ScanResultStore {
     recordScan(scan: ScanRecord): Promise<RecordOutcome>;
     getSummary(digest: string): Promise<ScanSummary | null>;
     listFindings(digest: string): Promise<StoredFinding[]>;
+    /**
+     * The findings of write generation `generation` that were recorded as new (ScanRecord.newFindings),
+     * in report order with duplicates repeated; empty when that generation is gone.
+     */
+    listNewFindings(digest: string, generation: string): Promise<Finding[]>;
     /** One query, whatever the number of images. */
     imagesWithVulnerability(vulnerabilityId: string): Promise<ImageWithVulnerability[]>;
     listSummaries(options?: { repositoryPrefix?: string }): Promise<ScanSummary[]>;

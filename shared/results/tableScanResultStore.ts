@@ -16,6 +16,8 @@ import type {
 } from './scanResultStore';
 import { mergeTags, scanSummary, SUMMARY_ROW, summaryEntity, summaryPartition } from './summaryEntity';
 import { generationTime, KEY_SEPARATOR, newGeneration, rowKeyRange } from './tableKeys';
+import { toNumber } from './entityValues';
+import type { Finding } from '../trivy/finding';
 
 /** The three tables behind the store, each with its own client (and round-trip counter). */
 export interface ScanResultTables {
@@ -73,6 +75,13 @@ function validateScan(scan: ScanRecord): void {
     if (scan.tag !== null) assertValid(checkTag(scan.tag));
     if (!(scan.scannedAt instanceof Date) || Number.isNaN(scan.scannedAt.getTime())) throw new Error('scannedAt is not a valid date');
     if (scan.scanId.trim() === '') throw new Error('scanId is empty');
+}
+
+/** Row identity → rank (first appearance, report order) of the rows holding the new findings. */
+function newRowRanks(newFindings: readonly Finding[] | undefined): Map<string, number> {
+    const ranks = new Map<string, number>();
+    for (const row of groupFindings(newFindings ?? [])) ranks.set(row.identity, ranks.size);
+    return ranks;
 }
 
 async function forEachLimit<T>(items: readonly T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
@@ -173,6 +182,7 @@ export class TableScanResultStore implements ScanResultStore {
 
         const generation = newGeneration(this.now());
         const rows = groupFindings(scan.findings);
+        const newRanks = newRowRanks(scan.newFindings);
         // The generation is new, so its rows cannot exist yet: `create` (an insert) instead of an
         // upsert, which is several times cheaper on Azurite. A retried batch that had in fact been
         // committed answers 409 and is rewritten as upserts (see writeBatches).
@@ -183,7 +193,7 @@ export class TableScanResultStore implements ScanResultStore {
         const firstScan = !current || current.summary.generation === null;
         let index: TableEntity[] = [];
         await Promise.all([
-            this.writeBatches(this.tables.findings, rows.map((row) => findingEntity(partition, generation, row)), 'create'),
+            this.writeBatches(this.tables.findings, rows.map((row) => findingEntity(partition, generation, row, newRanks.get(row.identity) ?? null)), 'create'),
             Promise.resolve().then(() => {
                 index = indexEntities(scan, generation, rows);
                 return this.writeBatches(this.tables.index, index, firstScan ? 'create' : 'upsert');
@@ -235,6 +245,18 @@ export class TableScanResultStore implements ScanResultStore {
             // Fewer rows than the summary counts: a rescan replaced the generation while we read.
             if (found.length === summary.findingRows || attempt >= 3) return found;
         }
+    }
+
+    async listNewFindings(digest: string, generation: string): Promise<Finding[]> {
+        const partition = summaryPartition(digest);
+        const { from, to } = rowKeyRange(generation);
+        const rows: { rank: number; finding: StoredFinding }[] = [];
+        const entities = this.tables.findings.listEntities({
+            queryOptions: { filter: odata`PartitionKey eq ${partition} and RowKey ge ${from} and RowKey lt ${to} and newRank ge ${0}` },
+        });
+        for await (const entity of entities) rows.push({ rank: toNumber(entity.newRank), finding: storedFinding(entity) });
+        rows.sort((a, b) => a.rank - b.rank);
+        return rows.flatMap(({ finding: { occurrences, ...finding } }) => Array.from({ length: Math.max(1, occurrences) }, () => finding));
     }
 
     async imagesWithVulnerability(vulnerabilityId: string): Promise<ImageWithVulnerability[]> {

@@ -2,7 +2,6 @@ import * as path from 'node:path';
 import { appAlertService } from '../alerts/createAlertService';
 import { perApp } from '../app/runtime';
 import { acrAdapters } from '../registry/acrAdapters';
-import type { Scanner } from '../registry/scanner';
 import { TableScanResultStore } from '../results/tableScanResultStore';
 import { createQueueClient } from '../storage/connection';
 import { poisonQueueOf } from '../storage/names';
@@ -21,7 +20,8 @@ import type { VerdictObserver } from './verdictObserver';
  *   from your own module at import time, e.g. in functions/yourFunction.ts or shared/gate/gateApp.ts:
  *       useVerdictObserver({ onVerdict: (event) => promotionService().onVerdict(event) });
  *   (resolve your perApp services inside onVerdict, not at import: settings are read at start-up).
- * - the scanner: the app's AcrTaskScanner (acrAdapters), unless a test plugs one with useScanner.
+ * - the scanner: the app's AcrTaskScanner (acrAdapters), which reaches Azure through azureAccess()
+ *   (tests point it at the ACR test server with useAzureAccess, shared/app/azureAccess.ts).
  * - host.json: <app root>/host.json, read once per app (useHostJson points elsewhere for tests
  *   whose local host runs with a different host.json).
  */
@@ -34,12 +34,6 @@ export function useVerdictObserver(observer: VerdictObserver): () => void {
         const i = observers.indexOf(observer);
         if (i >= 0) observers.splice(i, 1);
     };
-}
-
-let scannerOverride: Scanner | undefined;
-/** Replaces the app's scanner (tests: an AcrTaskScanner on the ACR test server); undefined restores it. */
-export function useScanner(scanner: Scanner | undefined): void {
-    scannerOverride = scanner;
 }
 
 let hostJsonOverride: string | undefined;
@@ -60,7 +54,7 @@ export const scanAlertObserver = perApp((settings) => new ScanAlertObserver(appA
 export const scanPipeline = perApp(
     (settings) =>
         new ScanPipeline({
-            scanner: { scan: (request) => (scannerOverride ?? acrAdapters().scanner).scan(request) },
+            scanner: { scan: (request) => acrAdapters().scanner.scan(request) },
             store: TableScanResultStore.fromConnection(settings.storage),
             policy: gatePolicy(),
             observers: () => [scanAlertObserver(), ...observers],

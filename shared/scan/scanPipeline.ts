@@ -141,6 +141,7 @@ export class ScanPipeline {
         const before = await store.getSummary(request.digest);
         const previousFindings: readonly Finding[] = before?.generation ? await store.listFindings(request.digest) : [];
         const dbVersion = result.dbVersion ?? null;
+        const newFindings = verdict.outcome === 'error' ? [] : newFindingsSince(report.findings, previousFindings);
         const record: ScanRecord = {
             registry: request.registry,
             repository: request.repository,
@@ -152,6 +153,8 @@ export class ScanPipeline {
             os: report.os,
             verdict,
             findings: report.findings,
+            // Stored with the scan, so a redelivery (an observer failed) rebuilds the same diff.
+            newFindings,
         };
         const outcome = await store.recordScan(record);
         log.log(`scanned ${describe(request)} in run ${result.runId}: ${verdict.outcome} (${report.findings.length} findings, ${outcome.status})`);
@@ -164,7 +167,7 @@ export class ScanPipeline {
                 {
                     ...eventBase(request, scannedAt, verdict),
                     previous: previousOf(before),
-                    newFindings: verdict.outcome === 'error' ? [] : newFindingsSince(report.findings, previousFindings),
+                    newFindings,
                     dbVersion,
                     redelivered: false,
                 },
@@ -202,12 +205,15 @@ export class ScanPipeline {
         }
         if (stored.scanId === request.requestId) {
             // The first delivery recorded it but may have failed before every observer had it.
+            // Observers are idempotent (alerts dedup), so they get the same event again, new
+            // findings included (stored with the scan): e.g. the new-vulnerability alert.
             log.log(`scan of ${describe(request)} already recorded (${stored.verdict.outcome}); no new scan, observers told again`);
+            const newFindings = stored.generation && stored.verdict.outcome !== 'error' ? await this.options.store.listNewFindings(request.digest, stored.generation) : [];
             await this.notify(
                 {
                     ...eventBase(request, stored.scannedAt, stored.verdict),
                     previous: stored.previous ? { outcome: stored.previous.outcome, scannedAt: stored.previous.scannedAt, dbVersion: null } : null,
-                    newFindings: [],
+                    newFindings,
                     dbVersion: stored.scanner.dbVersion,
                     redelivered: true,
                 },

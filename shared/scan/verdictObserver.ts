@@ -26,7 +26,8 @@ export interface ScanVerdictEvent {
     /**
      * Findings of this scan absent from the previously stored findings of the same digest (same
      * vulnerability id, package, version, target and path). Every finding when nothing good was
-     * stored before; empty for an `error` verdict and on a redelivery (`redelivered`).
+     * stored before; empty for an `error` verdict. On a redelivery (`redelivered`) the same
+     * findings, read back from the store (rows of one identical entry repeated, report order of first appearance).
      */
     readonly newFindings: readonly Finding[];
     /** When the vulnerability DB this scan used was built (Trivy's VulnerabilityDB.UpdatedAt); null when unknown. */

@@ -28,8 +28,7 @@ beforeEach(() => {
 function topicHarness() {
     const credential = staticTokenCredential('eg-token');
     const h = harness(alertSettings({ alertTopicEndpoint: `${topic.origin}/api/events` }), uniqueTableName(), {
-        credential,
-        eventGridClientOptions: { tlsOptions: { ca } },
+        azure: { credential, clientOptions: { tlsOptions: { ca } } },
     });
     return { ...h, credential };
 }

@@ -4,17 +4,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalHost, type LocalHost } from '../../local-host';
 import { startAzurite, type AzuriteInstance } from '../../local-host/azurite';
 import { AlertStore } from '../../shared/alerts/alertStore';
-import { gateServices, useGateNetwork } from '../../shared/gate/gateApp';
-import { useScanner } from '../../shared/scan/scanApp';
+import { useAzureAccess } from '../../shared/app/azureAccess';
+import { gateServices } from '../../shared/gate/gateApp';
 import { TableScanResultStore } from '../../shared/results/tableScanResultStore';
 import { readStorageConnection } from '../../shared/storage/connection';
 import { tables } from '../../shared/storage/names';
 import { startAcrServer, type AcrServer } from '../acr-server/acrServer';
 import { trivyScanRun } from '../acr-server/trivyScanRun';
-import { testScanner, trivyFixture } from '../scan/support';
+import { trivyFixture } from '../scan/support';
 import { startLogAnalyticsServer, type LogAnalyticsServer } from '../log-analytics-server/logAnalyticsServer';
 import { passVerdict, failVerdict, scanOf } from '../results/support';
-import { FakeTokenCredential } from '../support/fakeTokenCredential';
+import { testAzureAccess } from '../support/testAzureAccess';
 import { azuriteTable, imagePushed } from '../support/intakeFixtures';
 
 /*
@@ -50,8 +50,7 @@ beforeAll(async () => {
     acr = await startAcrServer({ azuriteConnectionString: azurite.connectionString });
     logs = await startLogAnalyticsServer();
     // The network boundary only: a fake Entra token and trust in the two stand-ins' certificates.
-    useScanner(testScanner(acr));
-    useGateNetwork({ credential: new FakeTokenCredential(), clientOptions: { tlsOptions: { ca: [acr.ca, logs.ca] }, retryOptions: { maxRetries: 0 } } });
+    useAzureAccess(testAzureAccess([acr.ca, logs.ca]));
     host = await startLocalHost({
         functionsDir: FUNCTIONS_DIR,
         port: 0,
@@ -78,8 +77,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
     await host?.stop();
-    useGateNetwork(undefined);
-    useScanner(undefined);
+    useAzureAccess(undefined);
     await logs?.close();
     await acr?.close();
     await azurite?.stop();

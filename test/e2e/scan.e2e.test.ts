@@ -9,14 +9,16 @@ import { startAzurite, type AzuriteInstance } from '../../local-host/azurite';
 import { readStorageConnection } from '../../shared/storage/connection';
 import { TableScanResultStore } from '../../shared/results/tableScanResultStore';
 import { decodeParkedMessage } from '../../shared/scan/parkedMessages';
-import { useHostJson, useScanner, useVerdictObserver } from '../../shared/scan/scanApp';
+import { useAzureAccess } from '../../shared/app/azureAccess';
+import { useHostJson, useVerdictObserver } from '../../shared/scan/scanApp';
 import { decodeScanRequest } from '../../shared/scan/scanRequest';
 import { poisonQueueOf, queues, tables } from '../../shared/storage/names';
 import { parseTrivyReportJson } from '../../shared/trivy/report';
 import { startAcrServer, type AcrServer } from '../acr-server/acrServer';
 import { trivyScanRun } from '../acr-server/trivyScanRun';
 import { azuriteTable, imagePushed } from '../support/intakeFixtures';
-import { RecordingVerdictObserver, scanRequest, testScanner, trivyFixture } from '../scan/support';
+import { RecordingVerdictObserver, scanRequest, trivyFixture } from '../scan/support';
+import { testAzureAccess } from '../support/testAzureAccess';
 
 /*
  * End to end through the local host: an ImagePushed event posted to the Event Grid webhook →
@@ -59,7 +61,7 @@ beforeAll(async () => {
     await store.ensureTables(); // infra/ creates them in Azure
     const hostJsonPath = writeTestHostJson();
     useHostJson(hostJsonPath);
-    useScanner(testScanner(server));
+    useAzureAccess(testAzureAccess(server.ca));
     removeObserver = useVerdictObserver(observer);
     host = await startLocalHost({
         functionsDir: FUNCTIONS_DIR,
@@ -72,6 +74,8 @@ beforeAll(async () => {
             ACR_GUARD_STORAGE: azurite.connectionString,
             ACR_GUARD_REGISTRY_LOGIN_SERVER: server.loginServer,
             ACR_GUARD_REGISTRY_RESOURCE_ID: server.registryResourceId,
+            ACR_GUARD_ARM_ENDPOINT: server.armEndpoint,
+            ACR_GUARD_REGISTRY_ENDPOINT: server.registryEndpoint,
         },
     });
 });
@@ -79,7 +83,7 @@ beforeAll(async () => {
 afterAll(async () => {
     await host?.stop();
     removeObserver?.();
-    useScanner(undefined);
+    useAzureAccess(undefined);
     useHostJson(undefined);
     await server?.close();
     await azurite?.stop();

@@ -5,24 +5,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // The local host must be imported before anything that registers functions.
 import { startLocalHost, type LocalHost } from '../../local-host';
 import { startAzurite, type AzuriteInstance } from '../../local-host/azurite';
-import { createAlertService } from '../../shared/alerts/createAlertService';
-import type { AlertSink } from '../../shared/alerts/alertSink';
-import type { Alert } from '../../shared/alerts/alert';
-import { usePatchingAdapters } from '../../shared/patching/patchingApp';
+import { AlertStore } from '../../shared/alerts/alertStore';
+import { useAzureAccess } from '../../shared/app/azureAccess';
 import { PatchRunStore } from '../../shared/patching/patchRunStore';
 import { PATCH_TASK_YAML } from '../../shared/patching/patchTask';
-import { AcrConnection } from '../../shared/registry/acrConnection';
-import { AcrRegistry } from '../../shared/registry/acrRegistry';
-import { AcrTaskRunner } from '../../shared/registry/acrTaskRunner';
 import { TableScanResultStore } from '../../shared/results/tableScanResultStore';
-import { useScanner } from '../../shared/scan/scanApp';
-import { useGateNetwork } from '../../shared/gate/gateApp';
 import { readStorageConnection } from '../../shared/storage/connection';
 import { tables } from '../../shared/storage/names';
 import { startAcrServer, type AcrServer, type ScheduledRun } from '../acr-server/acrServer';
 import { trivyScanLog } from '../acr-server/trivyScanRun';
-import { testScanner } from '../scan/support';
-import { FakeTokenCredential } from '../support/fakeTokenCredential';
+import { testAzureAccess } from '../support/testAzureAccess';
 import { azuriteTable, imagePushed } from '../support/intakeFixtures';
 
 /*
@@ -39,7 +31,7 @@ let azurite: AzuriteInstance;
 let server: AcrServer;
 let host: LocalHost;
 let runs: PatchRunStore;
-const alerts: Alert[] = [];
+let alerts: AlertStore;
 const digests: Record<string, string> = {};
 
 interface Vuln {
@@ -119,27 +111,12 @@ beforeAll(async () => {
     digests['clean:1.0'] = server.registry.putImage({ repository: 'live/clean', tags: ['1.0'] });
     server.onRun(playRun);
 
-    const connection = new AcrConnection({
-        credential: new FakeTokenCredential(),
-        registryResourceId: server.registryResourceId,
-        armEndpoint: server.armEndpoint,
-        registryEndpoint: server.registryEndpoint,
-        loginServer: server.loginServer,
-        clientOptions: { tlsOptions: { ca: server.ca }, retryOptions: { maxRetries: 0 } },
-    });
-    const recordingSink: AlertSink = { name: 'recording', deliver: async (alert: Alert) => void alerts.push(alert) };
-    usePatchingAdapters((settings) => ({
-        // Page size 2: the listing of live/app takes two pages, which the test asserts.
-        registry: new AcrRegistry(connection, { pageSize: 2 }),
-        taskRunner: new AcrTaskRunner(connection, { schedulePollIntervalMs: 1 }),
-        scanner: testScanner(server),
-        results: TableScanResultStore.fromConnection(settings.storage),
-        alerts: createAlertService(settings, { extraSinks: [recordingSink], logWriter: () => undefined }),
-        checkDelaySeconds: 0,
-    }));
-    useScanner(testScanner(server));
-    // The gate promotes the patched image once it passes: its ARM/data-plane calls go to the same test server.
-    useGateNetwork({ credential: new FakeTokenCredential(), clientOptions: { tlsOptions: { ca: server.ca }, retryOptions: { maxRetries: 0 } } });
+    // The network boundary only: a fake Entra token, the test server's certificate, 1 ms polling (so
+    // a running patch run is looked at again at once); page size 2 so the listing of live/app takes
+    // two pages, which the test asserts. The gate's promotion of the patched image goes there too.
+    useAzureAccess(testAzureAccess(server.ca, { listPageSize: 2 }));
+    alerts = new AlertStore(azuriteTable(azurite.connectionString, tables.alerts));
+    await azuriteTable(azurite.connectionString, tables.alerts).createTable();
     runs = new PatchRunStore(azuriteTable(azurite.connectionString, tables.patchRuns));
     host = await startLocalHost({
         functionsDir: FUNCTIONS_DIR,
@@ -161,9 +138,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
     await host?.stop();
-    usePatchingAdapters(undefined);
-    useScanner(undefined);
-    useGateNetwork(undefined);
+    useAzureAccess(undefined);
     await server?.close();
     await azurite?.stop();
 });
@@ -248,7 +223,7 @@ describe('continuous patching through the local host', () => {
         await host.idle(60_000);
         const run = await runs.findByTarget('quarantine/app', '1.0-2');
         expect(run).toMatchObject({ status: 'verified', fixableBefore: 2, fixableAfter: 0, patchedVerdict: 'pass', patchedDigest: digests['patched'] });
-        expect(alerts.filter((a) => a.kind === 'patch-failed')).toEqual([]);
+        expect(await alerts.list({ kind: 'patch-failed' })).toEqual([]);
         // Closed loop: the patched image passed its own gate and was promoted to live/ by digest.
         expect(server.registry.tag('live/app', '1.0-2')?.digest).toBe(digests['patched']);
     });

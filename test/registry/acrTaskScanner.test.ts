@@ -197,10 +197,9 @@ describe('createAcrAdapters: the production wiring from settings', () => {
         });
         expect(settings.trivyDbRepositories).toEqual(['ghcr.io/aquasecurity/trivy-db:2', 'public.ecr.aws/aquasecurity/trivy-db:2']);
         expect(settings.scanTimeoutSeconds).toBe(900);
-        const adapters = createAcrAdapters(settings, new FakeTokenCredential(), { tlsOptions: { ca: server.ca } });
         // Only the poll interval differs from production; the default 5 s would just slow the test.
-        const fast = new AcrTaskScanner(adapters.taskRunner, { loginServer: settings.registryLoginServer, trivyImage: settings.trivyImage, scanTimeoutSeconds: settings.scanTimeoutSeconds, pollIntervalMs: 1 });
-        const result = await fast.scan(image);
+        const adapters = createAcrAdapters(settings, { credential: new FakeTokenCredential(), clientOptions: { tlsOptions: { ca: server.ca } }, pollIntervalMs: 1 });
+        const result = await adapters.scanner.scan(image);
         expect(result.reportJson).toBe(alpine);
         expect(renderTask(server.runs().at(-1)!)).toContain('--timeout 900s');
         await expect(adapters.registry.listTags('quarantine/app')).resolves.toEqual([expect.objectContaining({ name: '1.0', digest: image.digest })]);

@@ -11,6 +11,7 @@ import { AcrTaskRunner } from '../../shared/registry/acrTaskRunner';
 import { AcrTaskScanner } from '../../shared/registry/acrTaskScanner';
 import { NewVulnerabilityObserver } from '../../shared/rescan/newVulnerabilityObserver';
 import { QueueMessageParking } from '../../shared/scan/parkedMessages';
+import type { AlertRaiser } from '../../shared/scan/scanAlertObserver';
 import { ScanAttemptError, ScanPipeline } from '../../shared/scan/scanPipeline';
 import { SCAN_REQUEST_SCHEMA, SCAN_REQUEST_VERSION, type ScanReason, type ScanRequest } from '../../shared/scan/scanRequest';
 import { readStorageConnection } from '../../shared/storage/connection';
@@ -39,6 +40,9 @@ function reportWith(ids: readonly string[]): string {
 
 let server: AcrServer;
 let pipeline: ScanPipeline;
+/** The same pipeline with the new-vulnerability observer's alerts failing on their first raise. */
+let flakyPipeline: ScanPipeline;
+let flakyRaises = 0;
 let store: Awaited<ReturnType<typeof freshStore>>['store'];
 let alerts: AlertStore;
 let report = reportWith([]);
@@ -77,6 +81,22 @@ beforeAll(async () => {
         observers: () => [new NewVulnerabilityObserver(alertService, () => DEFAULT_POLICY)],
         // Every failure is the last delivery: the error verdict is recorded at once.
         maxDequeueCount: 1,
+        parking: new QueueMessageParking(() => new QueueClient(connectionString, `parked-${poison}`)),
+    });
+    // The alert service is down for the first raise (a network blip): the observer fails, the host redelivers.
+    const flakyAlerts: AlertRaiser = {
+        raise: async (input) => {
+            flakyRaises++;
+            if (flakyRaises === 1) throw new Error('alert store unavailable');
+            return alertService.raise(input);
+        },
+    };
+    flakyPipeline = new ScanPipeline({
+        scanner,
+        store,
+        policy: DEFAULT_POLICY,
+        observers: () => [new NewVulnerabilityObserver(flakyAlerts, () => DEFAULT_POLICY)],
+        maxDequeueCount: 5,
         parking: new QueueMessageParking(() => new QueueClient(connectionString, `parked-${poison}`)),
     });
 });
@@ -156,6 +176,30 @@ describe('new-vulnerability alerts on rescans', () => {
         await scan({ repository: 'live/mixed', digest }, 'rescan', [LOW, CRITICAL]);
         const raised = await newVulnerabilityAlerts(digest);
         expect(raised.map((a) => a.details.vulnerabilities?.map((v) => v.id))).toEqual([[CRITICAL]]);
+    });
+
+    it('raises the alert on redelivery when the observer failed on the first delivery: exactly one alert listing the new CVE', async () => {
+        const digest = server.registry.putImage({ repository: 'live/retry', tags: ['1.0'] });
+        await scan({ repository: 'quarantine/retry', digest }, 'push', [LOW]);
+        report = reportWith([LOW, CRITICAL]);
+        const rescan = request('live/retry', digest, 'rescan');
+        // First delivery: scanned and recorded, but the observer's alert fails, so the delivery fails.
+        await expect(flakyPipeline.scan(rescan, 1, silent)).rejects.toThrow(/alert store unavailable/);
+        expect(flakyRaises).toBe(1);
+        expect(await newVulnerabilityAlerts(digest)).toEqual([]);
+        const runs = server.runs().length;
+
+        // The host redelivers: no new scan, the same new findings rebuilt from the store, the alert raised.
+        expect(await flakyPipeline.scan(rescan, 2, silent)).toEqual({ status: 'already-scanned', scanId: rescan.requestId });
+        expect(server.runs()).toHaveLength(runs);
+        const raised = await newVulnerabilityAlerts(digest);
+        expect(raised).toHaveLength(1);
+        expect(raised[0]!.details.vulnerabilities?.map((v) => [v.id, v.pkgName, v.severity])).toEqual([[CRITICAL, 'libidn2-0', 'CRITICAL']]);
+        expect(raised[0]!.details.sourceId).toBe(rescan.requestId);
+
+        // Redelivered once more (say a later observer failed): the alert service dedups, still one alert.
+        await flakyPipeline.scan(rescan, 3, silent);
+        expect(await newVulnerabilityAlerts(digest)).toHaveLength(1);
     });
 
     it('leaves push scans to the quarantine alerts: a first scan with blocking findings raises no new-vulnerability alert', async () => {

@@ -7,21 +7,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startLocalHost, type LocalHost } from '../../local-host';
 import { startAzurite, type AzuriteInstance } from '../../local-host/azurite';
 import { AlertStore } from '../../shared/alerts/alertStore';
-import { useGateNetwork } from '../../shared/gate/gateApp';
-import { AcrConnection } from '../../shared/registry/acrConnection';
-import { AcrTaskRunner } from '../../shared/registry/acrTaskRunner';
-import { AcrTaskScanner } from '../../shared/registry/acrTaskScanner';
+import { useAzureAccess } from '../../shared/app/azureAccess';
 import { TableScanResultStore } from '../../shared/results/tableScanResultStore';
-import { useRescanNetwork } from '../../shared/rescan/rescanApp';
 import { TableRescanLedger } from '../../shared/rescan/rescanLedger';
-import { useScanner } from '../../shared/scan/scanApp';
 import { encodeScanRequest, SCAN_REQUEST_SCHEMA, SCAN_REQUEST_VERSION, type ScanReason } from '../../shared/scan/scanRequest';
 import { readStorageConnection } from '../../shared/storage/connection';
 import { queues, tables } from '../../shared/storage/names';
 import { parseTrivyReportJson } from '../../shared/trivy/report';
 import { startAcrServer, type AcrServer } from '../acr-server/acrServer';
 import { DEFAULT_VERSION_INFO, trivyScanRun } from '../acr-server/trivyScanRun';
-import { FakeTokenCredential } from '../support/fakeTokenCredential';
+import { testAzureAccess } from '../support/testAzureAccess';
 
 /*
  * Continuous scanning end to end through the local host, with the app's real registrations
@@ -71,26 +66,13 @@ beforeAll(async () => {
     azurite = await startAzurite();
     server = await startAcrServer({ azuriteConnectionString: azurite.connectionString });
     server.onRun(trivyScanRun(() => report));
-    const network = { credential: new FakeTokenCredential(), clientOptions: { tlsOptions: { ca: server.ca }, retryOptions: { maxRetries: 0 } } };
-    useGateNetwork(network);
-    useRescanNetwork(network);
-    const acr = new AcrConnection({
-        credential: network.credential,
-        registryResourceId: server.registryResourceId,
-        armEndpoint: server.armEndpoint,
-        registryEndpoint: server.registryEndpoint,
-        loginServer: server.loginServer,
-        clientOptions: network.clientOptions,
-    });
-    useScanner(new AcrTaskScanner(new AcrTaskRunner(acr, { schedulePollIntervalMs: 1 }), { loginServer: server.loginServer, trivyImage: 'ghcr.io/aquasecurity/trivy:0.58.1', scanTimeoutSeconds: 600, pollIntervalMs: 1, waitTimeoutMs: 30_000 }));
+    useAzureAccess(testAzureAccess(server.ca));
     store = TableScanResultStore.fromConnection(readStorageConnection('TEST', { TEST: azurite.connectionString }));
     await store.ensureTables();
 }, 60_000);
 
 afterAll(async () => {
-    useScanner(undefined);
-    useGateNetwork(undefined);
-    useRescanNetwork(undefined);
+    useAzureAccess(undefined);
     await server?.close();
     await azurite?.stop();
 });
