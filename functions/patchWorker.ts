@@ -1,6 +1,6 @@
 import { app, type InvocationContext } from '@azure/functions';
-import { patching, patchVerificationObserver } from '../shared/patching/patchingApp';
-import { useVerdictObserver } from '../shared/scan/scanApp';
+import { STORAGE_CONNECTION } from '../shared/config/settings';
+import { patching } from '../shared/patching/patchingApp';
 import { decodePatchRequest } from '../shared/patching/patchRequest';
 import { queues } from '../shared/storage/names';
 
@@ -18,7 +18,4 @@ export async function patchWorker(message: unknown, context: InvocationContext):
     await patching().worker.handle(decoded.request, context);
 }
 
-app.storageQueue('patchWorker', { queueName: queues.patchRequests, connection: 'ACR_GUARD_STORAGE', handler: patchWorker });
-
-// Closed loop: verdicts on patched images (quarantine/NAME:<patch tag>) are checked against their patch run.
-useVerdictObserver(patchVerificationObserver);
+app.storageQueue('patchWorker', { queueName: queues.patchRequests, connection: STORAGE_CONNECTION, handler: patchWorker });

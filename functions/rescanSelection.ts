@@ -1,9 +1,5 @@
 import { app, type InvocationContext, type Timer } from '@azure/functions';
-import { registerNewVulnerabilityObserver, rescanSelection } from '../shared/rescan/rescanApp';
-
-// Rescan verdicts go through the scan pipeline (functions/rescanWorker.ts); this observer turns
-// newly found blocking vulnerabilities into one alert listing exactly what is new.
-registerNewVulnerabilityObserver();
+import { rescanSelection } from '../shared/rescan/rescanApp';
 
 /**
  * Continuous scanning: on its schedule, selects live images whose verdict a rescan could change

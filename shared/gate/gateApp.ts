@@ -94,7 +94,7 @@ function buildGate(settings: Settings) {
 export const gateServices = perApp(buildGate);
 
 /**
- * Installs the live check into intake's live-push seam (functions/liveCheck.ts calls it at load).
+ * Installs the live check into intake's live-push seam (functions/index.ts calls it at load).
  * The observer resolves the services per call, so settings are read after start-up.
  */
 export function installLiveCheck(): void {
@@ -102,7 +102,7 @@ export function installLiveCheck(): void {
 }
 
 let promotionInstalled = false;
-/** Registers auto-promotion as a verdict observer of the scan worker (functions/liveCheck.ts calls it at load). */
+/** Registers auto-promotion as a verdict observer of the scan worker (functions/index.ts calls it at load). */
 export function installPromotion(): void {
     if (promotionInstalled) return;
     promotionInstalled = true;
