@@ -1,6 +1,7 @@
 import { odata, type TableClient, type TableEntityResult } from '@azure/data-tables';
 import { RestError } from '@azure/core-rest-pipeline';
 import { isUndelivered, type Alert, type AlertKind, type AlertState, type AlertSubject } from './alert';
+import { onceUntilSuccess } from '../storage/onceUntilSuccess';
 
 /**
  * The `Alerts` table. One row per alert: PartitionKey = alertId (spreads writes, point reads by
@@ -113,18 +114,10 @@ function fromEntity(e: TableEntityResult<Record<string, unknown>>): StoredAlert 
 const isStatus = (err: unknown, status: number) => err instanceof RestError && err.statusCode === status;
 
 export class AlertStore {
-    private ready: Promise<void> | undefined;
-
     constructor(private readonly table: TableClient) {}
 
     /** Creates the table once per instance (infra/ creates it in Azure; Azurite starts empty). */
-    private ensureTable(): Promise<void> {
-        this.ready ??= this.table.createTable().catch((err: unknown) => {
-            this.ready = undefined;
-            throw err;
-        });
-        return this.ready;
-    }
+    private readonly ensureTable = onceUntilSuccess(() => this.table.createTable());
 
     /** Conditional insert: true if this call created the row, false if the alert already exists. */
     async insert(stored: StoredAlert): Promise<boolean> {

@@ -1,6 +1,7 @@
 import type { TableClient } from '@azure/data-tables';
 import { createHash } from 'node:crypto';
 import { isNotFound } from './tableKeys';
+import { onceUntilSuccess } from '../storage/onceUntilSuccess';
 
 /**
  * The reconciler's checkpoint (`GateCheckpoints`): the end of the last window read completely,
@@ -9,17 +10,9 @@ import { isNotFound } from './tableKeys';
 const PARTITION = 'reconciliation';
 
 export class CheckpointStore {
-    private ensured: Promise<void> | undefined;
-
     constructor(private readonly table: TableClient) {}
 
-    private async ready(): Promise<void> {
-        this.ensured ??= this.table.createTable().catch((err: unknown) => {
-            this.ensured = undefined;
-            throw err;
-        });
-        await this.ensured;
-    }
+    private readonly ready = onceUntilSuccess(() => this.table.createTable());
 
     private key(registryResourceId: string): string {
         return createHash('sha256').update(registryResourceId.toLowerCase()).digest('hex').slice(0, 40);

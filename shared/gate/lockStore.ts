@@ -1,5 +1,6 @@
 import type { TableClient } from '@azure/data-tables';
 import { isConflict, isNotFound, repositoryKey } from './tableKeys';
+import { onceUntilSuccess } from '../storage/onceUntilSuccess';
 
 /** One lock acr-guard placed on a bypassing image (`Locks` table: PartitionKey = digest, RowKey = repository). */
 export interface LockRecord {
@@ -21,17 +22,9 @@ interface LockEntity {
 }
 
 export class LockStore {
-    private ensured: Promise<void> | undefined;
-
     constructor(private readonly table: TableClient) {}
 
-    private async ready(): Promise<void> {
-        this.ensured ??= this.table.createTable().catch((err: unknown) => {
-            this.ensured = undefined;
-            throw err;
-        });
-        await this.ensured;
-    }
+    private readonly ready = onceUntilSuccess(() => this.table.createTable());
 
     async get(repository: string, digest: string): Promise<LockRecord | null> {
         return (await this.read(repository, digest))?.lock ?? null;

@@ -1,6 +1,7 @@
 import { odata, type TableClient } from '@azure/data-tables';
 import { countsAsPromotion, type Promotion, type PromotionIntent, type PromotionLedger, type PromotionState } from './promotionLedger';
 import { isConflict, isNotFound, repositoryFromKey, repositoryKey } from './tableKeys';
+import { onceUntilSuccess } from '../storage/onceUntilSuccess';
 
 /**
  * The ledger on Table storage (`Promotions`): PartitionKey = digest, RowKey = target repository
@@ -47,20 +48,12 @@ const withTag = (tags: string, tag: string) => {
 };
 
 export class TablePromotionLedger implements PromotionLedger {
-    private ensured: Promise<void> | undefined;
-
     constructor(
         private readonly table: TableClient,
         private readonly now: () => Date = () => new Date(),
     ) {}
 
-    private async ready(): Promise<void> {
-        this.ensured ??= this.table.createTable().catch((err: unknown) => {
-            this.ensured = undefined;
-            throw err;
-        });
-        await this.ensured;
-    }
+    private readonly ready = onceUntilSuccess(() => this.table.createTable());
 
     async recordIntent(intent: PromotionIntent): Promise<Promotion> {
         await this.ready();

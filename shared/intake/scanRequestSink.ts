@@ -1,5 +1,6 @@
 import type { QueueClient } from '@azure/storage-queue';
 import { encodeScanRequest, type ScanRequest } from '../scan/scanRequest';
+import { onceUntilSuccess } from '../storage/onceUntilSuccess';
 
 /** Where scan requests go: the `scan-requests` queue in the app. */
 export interface ScanRequestSink {
@@ -8,17 +9,9 @@ export interface ScanRequestSink {
 
 /** Sends Base64 JSON, as the Functions host's queue trigger (messageEncoding base64) expects. */
 export class QueueScanRequestSink implements ScanRequestSink {
-    private ready: Promise<unknown> | undefined;
-
     constructor(private readonly queue: QueueClient) {}
 
-    private ensureQueue(): Promise<unknown> {
-        this.ready ??= this.queue.createIfNotExists().catch((err: unknown) => {
-            this.ready = undefined;
-            throw err;
-        });
-        return this.ready;
-    }
+    private readonly ensureQueue = onceUntilSuccess(() => this.queue.createIfNotExists());
 
     async send(request: ScanRequest): Promise<void> {
         const text = encodeScanRequest(request);

@@ -3,6 +3,7 @@ import type { PartialRegistryEvent, RegistryEvent } from '../events/registryEven
 import { GroupCommit } from '../storage/groupCommit';
 import type { DigestEntry, EventKey, EventRecord, RegistryEventStore } from './eventStore';
 import type { Route } from './route';
+import { onceUntilSuccess } from '../storage/onceUntilSuccess';
 
 /*
  * Layout of the RegistryEvents table (both row kinds are point-addressable):
@@ -88,7 +89,6 @@ function fromEntity(entity: TableEntityResult<EventEntity>): EventRecord {
 }
 
 export class TableRegistryEventStore implements RegistryEventStore {
-    private ready: Promise<void> | undefined;
     private readonly reads: GroupCommit<EventKey, EventRecord | undefined>;
     private readonly inserts: GroupCommit<EventRecord, boolean>;
 
@@ -98,13 +98,7 @@ export class TableRegistryEventStore implements RegistryEventStore {
     }
 
     /** Creates the table once per instance (a no-op when infra/ already did); retried after a failure. */
-    private ensureTable(): Promise<void> {
-        this.ready ??= this.table.createTable().catch((err: unknown) => {
-            this.ready = undefined;
-            throw err;
-        });
-        return this.ready;
-    }
+    private readonly ensureTable = onceUntilSuccess(() => this.table.createTable());
 
     async get(key: EventKey): Promise<EventRecord | undefined> {
         await this.ensureTable();

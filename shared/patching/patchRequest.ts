@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { isDigest, isRegistry, isRepository, isTag } from '../oci/reference';
+import { versionedMessageCodec, type DecodedMessage } from '../storage/queueMessage';
 
 /**
  * Messages on the `patch-requests` queue, versioned like ScanRequest so a worker refuses (parks)
@@ -47,34 +48,16 @@ export type PatchRequest = z.output<typeof patchRequestShape>;
 export type PatchImageRequest = Extract<PatchRequest, { kind: 'patch' }>;
 export type PatchCheckRequest = Extract<PatchRequest, { kind: 'check' }>;
 
+const codec = versionedMessageCodec({ schema: PATCH_REQUEST_SCHEMA, version: PATCH_REQUEST_VERSION, shape: patchRequestShape, noun: 'patch request' });
+
 /** Validates and serialises as the queue text: Base64 of the JSON (host.json messageEncoding base64). */
 export function encodePatchRequest(request: PatchRequest): string {
-    return Buffer.from(JSON.stringify(patchRequestShape.parse(request)), 'utf8').toString('base64');
+    return codec.encode(request);
 }
 
-export type DecodedPatchRequest = { ok: true; request: PatchRequest } | { ok: false; reason: string };
+export type DecodedPatchRequest = DecodedMessage<PatchRequest>;
 
 /** Reads a request from what the queue trigger receives (object, JSON text or raw Base64). */
 export function decodePatchRequest(input: unknown): DecodedPatchRequest {
-    let value = input;
-    if (typeof value === 'string') {
-        const trimmed = value.trim();
-        const json = trimmed.startsWith('{') ? trimmed : Buffer.from(trimmed, 'base64').toString('utf8');
-        try {
-            value = JSON.parse(json) as unknown;
-        } catch {
-            return { ok: false, reason: 'patch request is neither JSON nor Base64-encoded JSON' };
-        }
-    }
-    if (typeof value === 'object' && value !== null && 'schema' in value && 'version' in value) {
-        const { schema, version } = value as { schema: unknown; version: unknown };
-        if (schema === PATCH_REQUEST_SCHEMA && version !== PATCH_REQUEST_VERSION) {
-            return { ok: false, reason: `unsupported patch request version ${JSON.stringify(version)} (this worker reads ${PATCH_REQUEST_VERSION})` };
-        }
-    }
-    const parsed = patchRequestShape.safeParse(value);
-    if (!parsed.success) {
-        return { ok: false, reason: `invalid patch request: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}` };
-    }
-    return { ok: true, request: parsed.data };
+    return codec.decode(input);
 }

@@ -1,5 +1,6 @@
 import type { QueueClient } from '@azure/storage-queue';
 import { encodePatchRequest, type PatchRequest } from './patchRequest';
+import { onceUntilSuccess } from '../storage/onceUntilSuccess';
 
 /** Where patch requests go: the `patch-requests` queue in the app. */
 export interface PatchRequestSink {
@@ -11,17 +12,9 @@ export interface PatchRequestSink {
 export const MAX_VISIBILITY_SECONDS = 7 * 24 * 60 * 60 - 60;
 
 export class QueuePatchRequestSink implements PatchRequestSink {
-    private ready: Promise<unknown> | undefined;
-
     constructor(private readonly queue: QueueClient) {}
 
-    private ensureQueue(): Promise<unknown> {
-        this.ready ??= this.queue.createIfNotExists().catch((err: unknown) => {
-            this.ready = undefined;
-            throw err;
-        });
-        return this.ready;
-    }
+    private readonly ensureQueue = onceUntilSuccess(() => this.queue.createIfNotExists());
 
     async send(request: PatchRequest, delaySeconds = 0): Promise<void> {
         const text = encodePatchRequest(request);

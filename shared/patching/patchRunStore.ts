@@ -1,5 +1,6 @@
 import { RestError, type TableClient } from '@azure/data-tables';
 import { encodeKeyPart, joinKey } from '../results/tableKeys';
+import { onceUntilSuccess } from '../storage/onceUntilSuccess';
 
 /**
  * Table storage for continuous patching:
@@ -117,17 +118,9 @@ function fromEntity(e: Record<string, unknown>): PatchRun {
 const isStatus = (err: unknown, ...codes: number[]) => err instanceof RestError && codes.includes(err.statusCode ?? 0);
 
 export class PatchRunStore {
-    private ready: Promise<unknown> | undefined;
-
     constructor(private readonly table: TableClient) {}
 
-    private ensureTable(): Promise<unknown> {
-        this.ready ??= this.table.createTable().catch((err: unknown) => {
-            this.ready = undefined;
-            throw err;
-        });
-        return this.ready;
-    }
+    private readonly ensureTable = onceUntilSuccess(() => this.table.createTable());
 
     async get(cycleId: string, repository: string, tag: string): Promise<PatchRun | null> {
         await this.ensureTable();
@@ -197,17 +190,9 @@ export interface CycleRecord {
 const STATE_KEY = { partitionKey: 'schedule', rowKey: 'state' } as const;
 
 export class PatchCycleStore {
-    private ready: Promise<unknown> | undefined;
-
     constructor(private readonly table: TableClient) {}
 
-    private ensureTable(): Promise<unknown> {
-        this.ready ??= this.table.createTable().catch((err: unknown) => {
-            this.ready = undefined;
-            throw err;
-        });
-        return this.ready;
-    }
+    private readonly ensureTable = onceUntilSuccess(() => this.table.createTable());
 
     async getState(): Promise<ScheduleState | null> {
         await this.ensureTable();

@@ -10,6 +10,7 @@ import type { ScanResultStore } from '../results/scanResultStore';
 import { TableScanResultStore } from '../results/tableScanResultStore';
 import { createQueueClient, createTableClient } from '../storage/connection';
 import { queues, tables } from '../storage/names';
+import { onceUntilSuccess } from '../storage/onceUntilSuccess';
 import { parseSchedule } from './schedule';
 import type { PatchCycleDeps } from './patchCycle';
 import { QueuePatchRequestSink } from './patchRequestSink';
@@ -30,8 +31,7 @@ export interface PatchingAdapters {
 /** The results store, with its tables created on first use (Azure has them from infra/; Azurite starts empty). */
 function resultsStore(settings: Settings): Pick<ScanResultStore, 'getSummary' | 'listFindings'> {
     const store = TableScanResultStore.fromConnection(settings.storage);
-    let ready: Promise<void> | undefined;
-    const ensure = () => (ready ??= store.ensureTables().catch((err: unknown) => ((ready = undefined), Promise.reject(err))));
+    const ensure = onceUntilSuccess(() => store.ensureTables());
     return {
         getSummary: async (digest) => (await ensure(), store.getSummary(digest)),
         listFindings: async (digest) => (await ensure(), store.listFindings(digest)),

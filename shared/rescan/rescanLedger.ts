@@ -1,5 +1,6 @@
 import { RestError } from '@azure/core-rest-pipeline';
 import { odata, type TableClient } from '@azure/data-tables';
+import { onceUntilSuccess } from '../storage/onceUntilSuccess';
 
 /** One queued rescan request (so a repeated timer run does not queue it twice). */
 export interface QueuedRescan {
@@ -42,18 +43,13 @@ const RUN_PARTITION = 'run';
  * (PartitionKey 'run', RowKey = start time + run id, so a listing is in time order).
  */
 export class TableRescanLedger implements RescanLedger {
-    private ready: Promise<void> | undefined;
-
     constructor(
         private readonly requests: TableClient,
         private readonly runs: TableClient,
     ) {}
 
-    /** Creates the tables when missing (infra/ creates them in Azure; Azurite starts empty). */
-    private ensure(): Promise<void> {
-        this.ready ??= Promise.all([this.requests.createTable(), this.runs.createTable()]).then(() => undefined);
-        return this.ready;
-    }
+    /** Creates the tables when missing (infra/ creates them in Azure; Azurite starts empty); retried after a failure. */
+    private readonly ensure = onceUntilSuccess(() => Promise.all([this.requests.createTable(), this.runs.createTable()]));
 
     async findQueued(requestId: string): Promise<QueuedRescan | null> {
         await this.ensure();

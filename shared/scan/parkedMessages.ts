@@ -1,4 +1,6 @@
 import type { QueueClient } from '@azure/storage-queue';
+import { onceUntilSuccess } from '../storage/onceUntilSuccess';
+import { fromQueueText, toQueueText } from '../storage/queueMessage';
 
 /**
  * What the scan worker parks itself in `<queue>-poison` (instead of letting the host retry a
@@ -29,11 +31,12 @@ export interface MessageParking {
 }
 
 export function decodeParkedMessage(text: string): ParkedMessage {
-    return JSON.parse(Buffer.from(text, 'base64').toString('utf8')) as ParkedMessage;
+    return fromQueueText(text) as ParkedMessage;
 }
 
 export class QueueMessageParking implements MessageParking {
-    private readonly ready = new Map<string, Promise<unknown>>();
+    /** Per queue: creates `<queue>-poison` on first use, again after a failure. */
+    private readonly ready = new Map<string, () => Promise<unknown>>();
 
     /** `poisonQueue(queue)` gives a client for `<queue>-poison`. */
     constructor(
@@ -43,15 +46,12 @@ export class QueueMessageParking implements MessageParking {
 
     async park(queue: string, message: string, reason: string): Promise<void> {
         const client = this.poisonQueue(queue);
-        let ready = this.ready.get(queue);
-        if (!ready) {
-            ready = client.createIfNotExists().catch((err: unknown) => {
-                this.ready.delete(queue);
-                throw err;
-            });
-            this.ready.set(queue, ready);
+        let ensure = this.ready.get(queue);
+        if (!ensure) {
+            ensure = onceUntilSuccess(() => client.createIfNotExists());
+            this.ready.set(queue, ensure);
         }
-        await ready;
+        await ensure();
         const parked: ParkedMessage = {
             schema: PARKED_MESSAGE_SCHEMA,
             version: 1,
@@ -61,6 +61,6 @@ export class QueueMessageParking implements MessageParking {
             // A queue message is at most 64 KiB; a scan request is far smaller, anything huge is cut.
             message: message.slice(0, 40_000),
         };
-        await client.sendMessage(Buffer.from(JSON.stringify(parked), 'utf8').toString('base64'));
+        await client.sendMessage(toQueueText(parked));
     }
 }

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { isDigest, isRegistry, isRepository, isTag } from '../oci/reference';
+import { versionedMessageCodec, type DecodedMessage } from '../storage/queueMessage';
 
 /**
  * The message on the `scan-requests` queue: versioned so a worker can refuse (poison) a shape it
@@ -33,41 +34,19 @@ export function scanRequestIdFor(sourceEventId: string, reason: ScanReason): str
     return `${reason}-${createHash('sha256').update(sourceEventId).digest('hex').slice(0, 32)}`;
 }
 
+const codec = versionedMessageCodec({ schema: SCAN_REQUEST_SCHEMA, version: SCAN_REQUEST_VERSION, shape: scanRequestShape, noun: 'scan request' });
+
 /** Validates and serialises as the queue text: Base64 of the JSON (host.json messageEncoding base64). */
 export function encodeScanRequest(request: ScanRequest): string {
-    const valid = scanRequestShape.parse(request);
-    return Buffer.from(JSON.stringify(valid), 'utf8').toString('base64');
+    return codec.encode(request);
 }
 
-export type DecodedScanRequest = { ok: true; request: ScanRequest } | { ok: false; reason: string };
+export type DecodedScanRequest = DecodedMessage<ScanRequest>;
 
 /**
  * Reads a scan request from what a queue trigger receives: the Functions host Base64-decodes
  * and JSON-parses the message, so the input may be an object, a JSON string or the raw Base64.
  */
 export function decodeScanRequest(input: unknown): DecodedScanRequest {
-    let value = input;
-    if (typeof value === 'string') {
-        const trimmed = value.trim();
-        const json = trimmed.startsWith('{') ? trimmed : Buffer.from(trimmed, 'base64').toString('utf8');
-        try {
-            value = JSON.parse(json) as unknown;
-        } catch {
-            return { ok: false, reason: 'scan request is neither JSON nor Base64-encoded JSON' };
-        }
-    }
-    if (typeof value === 'object' && value !== null && 'schema' in value && 'version' in value) {
-        const { schema, version } = value as { schema: unknown; version: unknown };
-        if (schema === SCAN_REQUEST_SCHEMA && version !== SCAN_REQUEST_VERSION) {
-            return { ok: false, reason: `unsupported scan request version ${JSON.stringify(version)} (this worker reads ${SCAN_REQUEST_VERSION})` };
-        }
-    }
-    const parsed = scanRequestShape.safeParse(value);
-    if (!parsed.success) {
-        return {
-            ok: false,
-            reason: `invalid scan request: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`,
-        };
-    }
-    return { ok: true, request: parsed.data };
+    return codec.decode(input);
 }

@@ -16,6 +16,7 @@ import { startLogAnalyticsServer, type LogAnalyticsServer } from '../log-analyti
 import { passVerdict, failVerdict, scanOf } from '../results/support';
 import { testAzureAccess } from '../support/testAzureAccess';
 import { azuriteTable, imagePushed } from '../support/intakeFixtures';
+import { appEnv } from '../support/appEnv';
 
 /*
  * The quarantine gate end to end through the local host: real Azurite, the ACR stand-in (ARM
@@ -55,18 +56,15 @@ beforeAll(async () => {
         functionsDir: FUNCTIONS_DIR,
         port: 0,
         runSchedules: false,
-        env: {
-            FUNCTIONS_WORKER_RUNTIME: 'node',
-            AzureWebJobsStorage: azurite.connectionString,
-            ACR_GUARD_STORAGE: azurite.connectionString,
-            ACR_GUARD_REGISTRY_LOGIN_SERVER: acr.loginServer,
-            ACR_GUARD_REGISTRY_RESOURCE_ID: acr.registryResourceId,
-            ACR_GUARD_ARM_ENDPOINT: acr.armEndpoint,
-            ACR_GUARD_REGISTRY_ENDPOINT: acr.registryEndpoint,
-            ACR_GUARD_LOG_ANALYTICS_ENDPOINT: logs.url,
-            ACR_GUARD_LOCK_BYPASSED_IMAGES: 'true',
-            ACR_GUARD_GATE_POLICY_PATH: POLICY,
-        },
+        env: appEnv({
+            azurite,
+            acr,
+            extra: {
+                ACR_GUARD_LOG_ANALYTICS_ENDPOINT: logs.url,
+                ACR_GUARD_LOCK_BYPASSED_IMAGES: 'true',
+                ACR_GUARD_GATE_POLICY_PATH: POLICY,
+            },
+        }),
     });
     const connection = readStorageConnection('TEST', { TEST: azurite.connectionString });
     alerts = new AlertStore(azuriteTable(azurite.connectionString, tables.alerts));

@@ -9,6 +9,7 @@ import { TableRegistryEventStore } from '../../shared/intake/tableEventStore';
 import { decodeScanRequest, type ScanRequest } from '../../shared/scan/scanRequest';
 import { queues, tables } from '../../shared/storage/names';
 import { azuriteTable, imagePushed } from '../support/intakeFixtures';
+import { appEnv } from '../support/appEnv';
 
 /*
  * End to end through the local host over real HTTP: Event Grid's webhook calls into the real
@@ -49,17 +50,16 @@ beforeAll(async () => {
         functionsDir: FUNCTIONS_DIR,
         port: 0,
         runSchedules: false,
-        env: {
-            FUNCTIONS_WORKER_RUNTIME: 'node',
-            AzureWebJobsStorage: azurite.connectionString,
-            ACR_GUARD_STORAGE: azurite.connectionString,
-            ACR_GUARD_REGISTRY_LOGIN_SERVER: 'contoso.azurecr.io',
-            ACR_GUARD_REGISTRY_RESOURCE_ID: '/subscriptions/0/resourceGroups/rg/providers/Microsoft.ContainerRegistry/registries/contoso',
-            // The real samples push outside quarantine/ and live/: scan those too, so they reach the queue.
-            ACR_GUARD_OTHER_REPOSITORIES: 'scan',
-            // This suite inspects what intake leaves on scan-requests: keep the scan worker off it.
-            'AzureWebJobs.scanWorker.Disabled': 'true',
-        },
+        env: appEnv({
+            azurite,
+            acr: { loginServer: 'contoso.azurecr.io', registryResourceId: '/subscriptions/0/resourceGroups/rg/providers/Microsoft.ContainerRegistry/registries/contoso' },
+            extra: {
+                // The real samples push outside quarantine/ and live/: scan those too, so they reach the queue.
+                ACR_GUARD_OTHER_REPOSITORIES: 'scan',
+                // This suite inspects what intake leaves on scan-requests: keep the scan worker off it.
+                'AzureWebJobs.scanWorker.Disabled': 'true',
+            },
+        }),
     });
     scanRequests = new QueueClient(azurite.connectionString, queues.scanRequests);
     store = new TableRegistryEventStore(azuriteTable(azurite.connectionString, tables.registryEvents));

@@ -19,6 +19,7 @@ import { trivyScanRun } from '../acr-server/trivyScanRun';
 import { azuriteTable, imagePushed } from '../support/intakeFixtures';
 import { RecordingVerdictObserver, scanRequest, trivyFixture } from '../scan/support';
 import { testAzureAccess } from '../support/testAzureAccess';
+import { appEnv } from '../support/appEnv';
 
 /*
  * End to end through the local host: an ImagePushed event posted to the Event Grid webhook →
@@ -68,15 +69,7 @@ beforeAll(async () => {
         port: 0,
         runSchedules: false,
         hostJsonPath,
-        env: {
-            FUNCTIONS_WORKER_RUNTIME: 'node',
-            AzureWebJobsStorage: azurite.connectionString,
-            ACR_GUARD_STORAGE: azurite.connectionString,
-            ACR_GUARD_REGISTRY_LOGIN_SERVER: server.loginServer,
-            ACR_GUARD_REGISTRY_RESOURCE_ID: server.registryResourceId,
-            ACR_GUARD_ARM_ENDPOINT: server.armEndpoint,
-            ACR_GUARD_REGISTRY_ENDPOINT: server.registryEndpoint,
-        },
+        env: appEnv({ azurite, acr: server }),
     });
 });
 

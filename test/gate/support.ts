@@ -6,12 +6,11 @@ import { CheckpointStore } from '../../shared/gate/checkpointStore';
 import { LockStore } from '../../shared/gate/lockStore';
 import { Promoter } from '../../shared/gate/promoter';
 import { TablePromotionLedger } from '../../shared/gate/tablePromotionLedger';
-import { AcrConnection } from '../../shared/registry/acrConnection';
 import { AcrRegistry } from '../../shared/registry/acrRegistry';
 import { readStorageConnection } from '../../shared/storage/connection';
 import type { AcrServer } from '../acr-server/acrServer';
 import { azuriteTable } from '../support/intakeFixtures';
-import { FakeTokenCredential } from '../support/fakeTokenCredential';
+import { testAcrConnection } from '../support/testAzureAccess';
 
 export const PREFIXES = { quarantinePrefix: 'quarantine/', livePrefix: 'live/' } as const;
 
@@ -24,14 +23,7 @@ export function gateParts(connectionString: string, server: AcrServer, options: 
         { storage, alertTopicEndpoint: undefined, alertWebhookUrl: undefined, alertWebhookFormat: 'auto', alertWebhookTimeoutSeconds: 10 },
         { tableClient: alertsTable, logWriter: () => {} },
     );
-    const acr = new AcrConnection({
-        credential: new FakeTokenCredential(),
-        registryResourceId: server.registryResourceId,
-        armEndpoint: server.armEndpoint,
-        registryEndpoint: server.registryEndpoint,
-        loginServer: server.loginServer,
-        clientOptions: { tlsOptions: { ca: server.ca }, retryOptions: { maxRetries: 0 } },
-    });
+    const acr = testAcrConnection(server);
     const registry = new AcrRegistry(acr, { importPollIntervalMs: 1 });
     const ledger = new TablePromotionLedger(azuriteTable(connectionString, `Promotions${suffix}`));
     const locks = new LockStore(azuriteTable(connectionString, `Locks${suffix}`));

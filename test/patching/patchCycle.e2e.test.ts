@@ -16,6 +16,7 @@ import { startAcrServer, type AcrServer, type ScheduledRun } from '../acr-server
 import { trivyScanLog } from '../acr-server/trivyScanRun';
 import { testAzureAccess } from '../support/testAzureAccess';
 import { azuriteTable, imagePushed } from '../support/intakeFixtures';
+import { appEnv } from '../support/appEnv';
 
 /*
  * A continuous-patching cycle end to end through the local host, against the ACR test server and
@@ -122,17 +123,7 @@ beforeAll(async () => {
         functionsDir: FUNCTIONS_DIR,
         port: 0,
         runSchedules: false,
-        env: {
-            FUNCTIONS_WORKER_RUNTIME: 'node',
-            AzureWebJobsStorage: azurite.connectionString,
-            ACR_GUARD_STORAGE: azurite.connectionString,
-            ACR_GUARD_REGISTRY_LOGIN_SERVER: server.loginServer,
-            ACR_GUARD_REGISTRY_RESOURCE_ID: server.registryResourceId,
-            ACR_GUARD_ARM_ENDPOINT: server.armEndpoint,
-            ACR_GUARD_REGISTRY_ENDPOINT: server.registryEndpoint,
-            ACR_GUARD_PATCH_CONFIG_PATH: configFile(),
-            ACR_GUARD_PATCH_SCHEDULE: '7d',
-        },
+        env: appEnv({ azurite, acr: server, extra: { ACR_GUARD_PATCH_CONFIG_PATH: configFile(), ACR_GUARD_PATCH_SCHEDULE: '7d' } }),
     });
 });
 

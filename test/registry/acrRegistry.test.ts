@@ -4,6 +4,7 @@ import { AcrRegistry } from '../../shared/registry/acrRegistry';
 import { RegistryError } from '../../shared/registry/registry';
 import { MEDIA_TYPES, startAcrServer, type AcrServer } from '../acr-server/acrServer';
 import { FakeTokenCredential } from '../support/fakeTokenCredential';
+import { testAcrConnection } from '../support/testAzureAccess';
 
 let server: AcrServer;
 let credential: FakeTokenCredential;
@@ -12,14 +13,7 @@ let registry: AcrRegistry;
 beforeAll(async () => {
     server = await startAcrServer({ azuriteConnectionString: inject('azuriteConnectionString'), importPollsInProgress: 2 });
     credential = new FakeTokenCredential();
-    const acr = new AcrConnection({
-        credential,
-        registryResourceId: server.registryResourceId,
-        armEndpoint: server.armEndpoint,
-        registryEndpoint: server.registryEndpoint,
-        loginServer: server.loginServer,
-        clientOptions: { tlsOptions: { ca: server.ca }, retryOptions: { maxRetries: 0 } },
-    });
+    const acr = testAcrConnection(server, credential);
     registry = new AcrRegistry(acr, { pageSize: 2, importPollIntervalMs: 1 });
 });
 

@@ -3,7 +3,6 @@ import { resolve } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { loadSettings } from '../../shared/config/settings';
 import { createAcrAdapters } from '../../shared/registry/acrAdapters';
-import { AcrConnection } from '../../shared/registry/acrConnection';
 import { AcrTaskRunner } from '../../shared/registry/acrTaskRunner';
 import { AcrTaskScanner } from '../../shared/registry/acrTaskScanner';
 import { ScannerError, type ScanRequest } from '../../shared/registry/scanner';
@@ -11,6 +10,7 @@ import { TaskRunError } from '../../shared/registry/taskRunner';
 import { startAcrServer, type AcrServer } from '../acr-server/acrServer';
 import { renderTask, trivyScanLog, trivyScanRun } from '../acr-server/trivyScanRun';
 import { FakeTokenCredential } from '../support/fakeTokenCredential';
+import { testAcrConnection } from '../support/testAzureAccess';
 
 const fixtures = resolve(__dirname, '../../../shared/fixtures/trivy');
 const alpine = readFileSync(resolve(fixtures, 'alpine-310.golden.json'), 'utf8');
@@ -23,14 +23,7 @@ let image: ScanRequest;
 
 beforeAll(async () => {
     server = await startAcrServer({ azuriteConnectionString: inject('azuriteConnectionString') });
-    const acr = new AcrConnection({
-        credential: new FakeTokenCredential(),
-        registryResourceId: server.registryResourceId,
-        armEndpoint: server.armEndpoint,
-        registryEndpoint: server.registryEndpoint,
-        loginServer: server.loginServer,
-        clientOptions: { tlsOptions: { ca: server.ca }, retryOptions: { maxRetries: 0 } },
-    });
+    const acr = testAcrConnection(server);
     runner = new AcrTaskRunner(acr, { schedulePollIntervalMs: 1 });
     scanner = new AcrTaskScanner(runner, {
         loginServer: server.loginServer,

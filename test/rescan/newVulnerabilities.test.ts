@@ -6,7 +6,6 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createAlertService } from '../../shared/alerts/createAlertService';
 import { AlertStore } from '../../shared/alerts/alertStore';
 import { DEFAULT_POLICY } from '../../shared/policy/gatePolicy';
-import { AcrConnection } from '../../shared/registry/acrConnection';
 import { AcrTaskRunner } from '../../shared/registry/acrTaskRunner';
 import { AcrTaskScanner } from '../../shared/registry/acrTaskScanner';
 import { NewVulnerabilityObserver } from '../../shared/rescan/newVulnerabilityObserver';
@@ -18,8 +17,8 @@ import { readStorageConnection } from '../../shared/storage/connection';
 import { startAcrServer, type AcrServer } from '../acr-server/acrServer';
 import { trivyScanRun } from '../acr-server/trivyScanRun';
 import { freshStore } from '../results/support';
-import { FakeTokenCredential } from '../support/fakeTokenCredential';
 import { suffix } from './support';
+import { testAcrConnection } from '../support/testAzureAccess';
 
 /*
  * The diff through the real scan pipeline: AcrTaskScanner against the ACR test server (Trivy's
@@ -53,14 +52,7 @@ beforeAll(async () => {
     server = await startAcrServer({ azuriteConnectionString: connectionString });
     server.onRun(trivyScanRun(() => report));
     const runner = new AcrTaskRunner(
-        new AcrConnection({
-            credential: new FakeTokenCredential(),
-            registryResourceId: server.registryResourceId,
-            armEndpoint: server.armEndpoint,
-            registryEndpoint: server.registryEndpoint,
-            loginServer: server.loginServer,
-            clientOptions: { tlsOptions: { ca: server.ca }, retryOptions: { maxRetries: 0 } },
-        }),
+        testAcrConnection(server),
         { schedulePollIntervalMs: 1 },
     );
     const scanner = new AcrTaskScanner(runner, { loginServer: server.loginServer, trivyImage: 'ghcr.io/aquasecurity/trivy:0.58.1', scanTimeoutSeconds: 600, pollIntervalMs: 1, waitTimeoutMs: 30_000 });

@@ -17,6 +17,7 @@ import { parseTrivyReportJson } from '../../shared/trivy/report';
 import { startAcrServer, type AcrServer } from '../acr-server/acrServer';
 import { DEFAULT_VERSION_INFO, trivyScanRun } from '../acr-server/trivyScanRun';
 import { testAzureAccess } from '../support/testAzureAccess';
+import { appEnv } from '../support/appEnv';
 
 /*
  * Continuous scanning end to end through the local host, with the app's real registrations
@@ -45,19 +46,16 @@ let store: TableScanResultStore;
 let report = reportWith([LOW, CRITICAL]);
 
 function hostEnv(): Record<string, string> {
-    return {
-        FUNCTIONS_WORKER_RUNTIME: 'node',
-        AzureWebJobsStorage: azurite.connectionString,
-        ACR_GUARD_STORAGE: azurite.connectionString,
-        ACR_GUARD_REGISTRY_LOGIN_SERVER: server.loginServer,
-        ACR_GUARD_REGISTRY_RESOURCE_ID: server.registryResourceId,
-        ACR_GUARD_REGISTRY_ENDPOINT: server.registryEndpoint,
-        ACR_GUARD_ARM_ENDPOINT: server.armEndpoint,
-        // Promotion is the gate's business, not this test's.
-        ACR_GUARD_AUTO_PROMOTE: 'false',
-        ACR_GUARD_RESCAN_SELECTION: 'all',
-        ACR_GUARD_RESCAN_PER_MINUTE: '100000',
-    };
+    return appEnv({
+        azurite,
+        acr: server,
+        extra: {
+            // Promotion is the gate's business, not this test's.
+            ACR_GUARD_AUTO_PROMOTE: 'false',
+            ACR_GUARD_RESCAN_SELECTION: 'all',
+            ACR_GUARD_RESCAN_PER_MINUTE: '100000',
+        },
+    });
 }
 
 const startHost = () => startLocalHost({ functionsDir: FUNCTIONS_DIR, port: 0, runSchedules: false, env: hostEnv(), log: () => {} });

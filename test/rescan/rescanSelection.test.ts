@@ -1,13 +1,12 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { AcrConnection } from '../../shared/registry/acrConnection';
 import { AcrRegistry } from '../../shared/registry/acrRegistry';
 import type { ScanResultStore } from '../../shared/results/scanResultStore';
 import { RegistryLiveImages } from '../../shared/rescan/registryLiveImages';
 import { RescanSelection, rescanRequestId, visibilityDelaySeconds } from '../../shared/rescan/rescanSelection';
 import { startAcrServer, type AcrServer } from '../acr-server/acrServer';
 import { passVerdict, freshStore, scanOf } from '../results/support';
-import { FakeTokenCredential } from '../support/fakeTokenCredential';
 import { freshLedgerAndQueue, queueContents } from './support';
+import { testAcrConnection } from '../support/testAzureAccess';
 
 const HOUR = 3_600_000;
 const DB_OLD = '2026-11-20T06:13:07.465548741Z';
@@ -21,14 +20,7 @@ let registry: AcrRegistry;
 beforeAll(async () => {
     server = await startAcrServer({ azuriteConnectionString: inject('azuriteConnectionString') });
     registry = new AcrRegistry(
-        new AcrConnection({
-            credential: new FakeTokenCredential(),
-            registryResourceId: server.registryResourceId,
-            armEndpoint: server.armEndpoint,
-            registryEndpoint: server.registryEndpoint,
-            loginServer: server.loginServer,
-            clientOptions: { tlsOptions: { ca: server.ca }, retryOptions: { maxRetries: 0 } },
-        }),
+        testAcrConnection(server),
         // Small pages: the selection must follow the catalog's and the tag listing's Link headers.
         { pageSize: 2 },
     );

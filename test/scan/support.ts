@@ -2,14 +2,13 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { QueueClient } from '@azure/storage-queue';
-import { AcrConnection } from '../../shared/registry/acrConnection';
 import { AcrTaskRunner } from '../../shared/registry/acrTaskRunner';
 import { AcrTaskScanner } from '../../shared/registry/acrTaskScanner';
 import type { ScanLog } from '../../shared/scan/scanPipeline';
 import { SCAN_REQUEST_SCHEMA, SCAN_REQUEST_VERSION, type ScanRequest } from '../../shared/scan/scanRequest';
 import type { ScanVerdictEvent, VerdictObserver } from '../../shared/scan/verdictObserver';
 import type { AcrServer } from '../acr-server/acrServer';
-import { FakeTokenCredential } from '../support/fakeTokenCredential';
+import { testAcrConnection } from '../support/testAzureAccess';
 
 export const TRIVY_FIXTURES = resolve(__dirname, '../../../shared/fixtures/trivy');
 /** A real report from ../shared/fixtures/trivy, read in place. */
@@ -17,14 +16,7 @@ export const trivyFixture = (name: string) => readFileSync(resolve(TRIVY_FIXTURE
 
 /** The production scanner (AcrTaskScanner over the real ARM client), pointed at the ACR test server, polling fast. */
 export function testScanner(server: AcrServer): AcrTaskScanner {
-    const connection = new AcrConnection({
-        credential: new FakeTokenCredential(),
-        registryResourceId: server.registryResourceId,
-        armEndpoint: server.armEndpoint,
-        registryEndpoint: server.registryEndpoint,
-        loginServer: server.loginServer,
-        clientOptions: { tlsOptions: { ca: server.ca }, retryOptions: { maxRetries: 0 } },
-    });
+    const connection = testAcrConnection(server);
     return new AcrTaskScanner(new AcrTaskRunner(connection, { schedulePollIntervalMs: 1 }), {
         loginServer: server.loginServer,
         trivyImage: 'ghcr.io/aquasecurity/trivy:0.58.1',

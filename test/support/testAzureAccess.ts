@@ -1,4 +1,7 @@
+import type { TokenCredential } from '@azure/core-auth';
 import type { AzureAccess } from '../../shared/app/azureAccess';
+import { AcrConnection } from '../../shared/registry/acrConnection';
+import type { AcrServer } from '../acr-server/acrServer';
 import { FakeTokenCredential } from './fakeTokenCredential';
 
 /**
@@ -14,4 +17,16 @@ export function testAzureAccess(ca: string | Buffer | Array<string | Buffer>, ex
         pollIntervalMs: 1,
         ...extra,
     };
+}
+
+/** An AcrConnection to the ACR test server: its endpoints, trust in its certificate, a fake token (or `credential`), no SDK retries. */
+export function testAcrConnection(server: AcrServer, credential: TokenCredential = new FakeTokenCredential()): AcrConnection {
+    return new AcrConnection({
+        credential,
+        registryResourceId: server.registryResourceId,
+        armEndpoint: server.armEndpoint,
+        registryEndpoint: server.registryEndpoint,
+        loginServer: server.loginServer,
+        clientOptions: { tlsOptions: { ca: server.ca }, retryOptions: { maxRetries: 0 } },
+    });
 }

@@ -466,15 +466,7 @@ class Parser {
             loop = true;
             const line = this.next().line;
             this.skipNewlines();
-            this.expect('for');
-            const headerStart = this.peek().start;
-            while (!this.is(':')) {
-                if (this.is('(')) this.parseParenthesized();
-                else this.next();
-            }
-            const header = this.source.slice(headerStart, this.peek().start).trim();
-            this.next();
-            this.skipNewlines();
+            const header = this.parseForHeader();
             let inner: BicepValue;
             if (this.is('if')) {
                 conditional = true;
@@ -566,19 +558,25 @@ class Parser {
         return { kind: 'object', properties, resources, spread, line: open.line };
     }
 
+    /** `for <header>:` of a loop (resource or array): the header text; leaves the reader past the colon and new lines. */
+    private parseForHeader(): string {
+        this.expect('for');
+        const headerStart = this.peek().start;
+        while (!this.is(':')) {
+            if (this.is('(')) this.parseParenthesized();
+            else this.next();
+        }
+        const header = this.source.slice(headerStart, this.peek().start).trim();
+        this.next();
+        this.skipNewlines();
+        return header;
+    }
+
     private parseArray(): BicepValue {
         const open = this.expect('[');
         this.skipNewlines();
         if (this.is('for')) {
-            this.next();
-            const headerStart = this.peek().start;
-            while (!this.is(':')) {
-                if (this.is('(')) this.parseParenthesized();
-                else this.next();
-            }
-            const header = this.source.slice(headerStart, this.peek().start).trim();
-            this.next();
-            this.skipNewlines();
+            const header = this.parseForHeader();
             let body: BicepValue;
             if (this.is('if')) {
                 this.next();
