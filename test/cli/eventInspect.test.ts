@@ -99,3 +99,15 @@ describe('acr-guard event inspect', () => {
         expect(sub.out).toMatch(/Exit 0: every event understood/);
     });
 });
+
+describe('the README examples (examples/events)', () => {
+    const EXAMPLES = path.resolve(__dirname, '../../examples/events');
+    it('routes the quarantine push to a scan and the live push to the quarantine check', async () => {
+        const quarantine = await run(['event', 'inspect', path.join(EXAMPLES, 'quarantine-push.json')]);
+        expect(quarantine.code).toBe(0);
+        expect(JSON.parse(quarantine.out)).toMatchObject([{ repository: 'quarantine/hello', tag: '1.0', route: 'scan' }]);
+        const live = await run(['event', 'inspect', path.join(EXAMPLES, 'live-push.json')]);
+        expect(live.code).toBe(0);
+        expect(JSON.parse(live.out)).toMatchObject([{ repository: 'live/hello', actor: 'someone@contoso.com', route: 'live-check' }]);
+    });
+});
