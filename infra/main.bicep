@@ -250,7 +250,6 @@ module rbac 'modules/rbac.bicep' = {
     identityName: identity.name
     storageAccountName: storage.outputs.storageAccountName
     registryName: registryName
-    workspaceName: monitoring.outputs.workspaceName
     appInsightsName: monitoring.outputs.appInsightsName
     alertTopicName: alerts.outputs.alertTopicName
     quarantinePrefix: quarantinePrefix

@@ -6,7 +6,6 @@ import { roleIds } from 'roles.bicep'
 param identityName string
 param storageAccountName string
 param registryName string
-param workspaceName string
 param appInsightsName string
 param alertTopicName string
 param quarantinePrefix string
@@ -32,10 +31,6 @@ resource storage 'Microsoft.Storage/storageAccounts@2025-01-01' existing = {
 
 resource registry 'Microsoft.ContainerRegistry/registries@2025-11-01' existing = {
   name: registryName
-}
-
-resource workspace 'Microsoft.OperationalInsights/workspaces@2025-02-01' existing = {
-  name: workspaceName
 }
 
 resource appInsights 'Microsoft.Insights/components@2020-02-02' existing = {
@@ -196,17 +191,9 @@ resource registryLogsReader 'Microsoft.Authorization/roleAssignments@2022-04-01'
 
 // --- Monitoring ---------------------------------------------------------------------------------
 
-// Reason: workspace-context queries (queryWorkspace) of the same tables, e.g. when the registry logs
-// to this workspace but a resource-context query is not possible; read-only on this workspace.
-resource workspaceReader 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(workspace.id, identity.id, roleIds.logAnalyticsReader)
-  scope: workspace
-  properties: {
-    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roleIds.logAnalyticsReader)
-    principalId: principalId
-    principalType: 'ServicePrincipal'
-  }
-}
+// No role on the Log Analytics workspace: the app only runs resource-context queries
+// (queryResource on the registry id, authorized by Monitoring Reader above; the workspace is in
+// resource-permission mode). Log Analytics Reader there would read every table, app logs included.
 
 // Reason: Application Insights has local auth disabled; telemetry ingestion with Entra ID needs
 // Monitoring Metrics Publisher on the component.

@@ -9,6 +9,7 @@ import { gatePolicy, useVerdictObserver } from '../scan/scanApp';
 import { acrAdapters } from '../registry/acrAdapters';
 import { TableScanResultStore } from '../results/tableScanResultStore';
 import { createTableClient } from '../storage/connection';
+import { onceUntilSuccess } from '../storage/onceUntilSuccess';
 import { tables } from '../storage/names';
 import { ApprovalService } from './approval';
 import { BypassResponder } from './bypassResponder';
@@ -46,7 +47,7 @@ function buildGate(settings: Settings) {
     const promoter = new Promoter({ ledger, registry, alerts, prefixes, log });
     const responder = new BypassResponder({ registry: settings.registryLoginServer, alerts, lockImages: settings.lockBypassedImages, registryPort: registry, locks, log });
     const results = TableScanResultStore.fromConnection(settings.storage);
-    let tablesReady: Promise<void> | undefined;
+    const resultTablesReady = onceUntilSuccess(() => results.ensureTables());
 
     return {
         ledger,
@@ -59,11 +60,7 @@ function buildGate(settings: Settings) {
             promoter,
             results: {
                 getSummary: async (digest) => {
-                    tablesReady ??= results.ensureTables().catch((err: unknown) => {
-                        tablesReady = undefined;
-                        throw err;
-                    });
-                    await tablesReady;
+                    await resultTablesReady();
                     return results.getSummary(digest);
                 },
             },

@@ -77,7 +77,9 @@ export class Reconciler {
         const end = this.now();
         const earliest = new Date(end.getTime() - this.options.lookbackMinutes * MINUTE);
         const checkpoint = await this.deps.checkpoints.get(this.options.registryResourceId);
-        const fromCheckpoint = checkpoint ? new Date(checkpoint.getTime() - this.options.overlapMinutes * MINUTE) : earliest;
+        // After a complete read, go back by the overlap (resource logs arrive late); after a capped
+        // one, continue where it stopped.
+        const fromCheckpoint = checkpoint ? new Date(checkpoint.at.getTime() - (checkpoint.complete ? this.options.overlapMinutes * MINUTE : 0)) : earliest;
         const start = fromCheckpoint < earliest ? earliest : fromCheckpoint;
         const query = buildLiveWritesQuery({ livePrefix: this.options.livePrefix, start, end, maxRows: this.maxRows });
 
@@ -128,10 +130,14 @@ export class Reconciler {
 
         let next: Date | null = null;
         if (result.status === 'Success') {
-            // A capped answer may have left rows out: continue from the last row read (the overlap re-reads a little).
-            const last = writes.length > 0 ? writes[writes.length - 1]!.time : null;
-            next = rows.length >= this.maxRows && last ? new Date(new Date(last).getTime() + 1) : end;
-            await this.deps.checkpoints.set(this.options.registryResourceId, next);
+            // A capped answer may have left rows out: the next run continues from the last row read
+            // (any row, valid or not: all were handled), re-reading that instant (the alerts dedup)
+            // unless that would not move the window at all.
+            const last = rows.length >= this.maxRows ? asTime(rows[rows.length - 1]!.TimeGenerated) : null;
+            const lastAt = last ? new Date(last) : null;
+            const capped = lastAt !== null && !Number.isNaN(lastAt.getTime());
+            next = capped ? (lastAt > start ? lastAt : new Date(lastAt.getTime() + 1)) : end;
+            await this.deps.checkpoints.set(this.options.registryResourceId, { at: next, complete: !capped });
         }
         const report: ReconciliationReport = {
             window: { start: start.toISOString(), end: end.toISOString() },

@@ -1,5 +1,5 @@
 import { odata, type TableClient } from '@azure/data-tables';
-import { countsAsPromotion, type Promotion, type PromotionIntent, type PromotionLedger, type PromotionState } from './promotionLedger';
+import { type Promotion, type PromotionIntent, type PromotionLedger, type PromotionState } from './promotionLedger';
 import { isConflict, isNotFound, repositoryFromKey, repositoryKey } from './tableKeys';
 import { onceUntilSuccess } from '../storage/onceUntilSuccess';
 
@@ -119,11 +119,6 @@ export class TablePromotionLedger implements PromotionLedger {
             out.push(toPromotion(e));
         }
         return out;
-    }
-
-    /** Is there an intent or confirmed promotion of this digest into this repository? */
-    async isPromoted(targetRepository: string, digest: string): Promise<boolean> {
-        return countsAsPromotion(await this.find(targetRepository, digest));
     }
 
     private async read(targetRepository: string, digest: string): Promise<{ entity: PromotionEntity; etag: string } | null> {

@@ -119,6 +119,28 @@ describe('reconciler against the Log Analytics stand-in', () => {
         expect(acr.registry.events.filter((e) => e.kind === 'attributes' && e.digest === sneaked && e.target === 'manifest')).toHaveLength(1);
     });
 
+    it('continues after a capped answer instead of re-reading the same capped rows through the overlap', async () => {
+        const parts = gateParts(inject('azuriteConnectionString'), acr);
+        const client = createLogsClient(logs.url, credential, { tlsOptions: { ca: logs.ca } });
+        const registryResourceId = acr.registryResourceId.replace(/[^/]+$/, `capped${randomHex().slice(0, 8)}`);
+        let now = new Date('2026-11-22T12:00:00Z');
+        const reconciler = new Reconciler(
+            { logs: client, ledger: parts.ledger, responder: parts.responder, checkpoints: parts.checkpoints },
+            { registryResourceId, livePrefix: 'live/', lookbackMinutes: 120, overlapMinutes: 10, maxRows: 2, now: () => now },
+        );
+        // Three unpromoted writes within the overlap of each other: more than one answer holds.
+        const digests = [randomHex(), randomHex(), randomHex()].map((h) => `sha256:${h}`);
+        logs.seed(registryResourceId, digests.map((Digest, i) => ({ TimeGenerated: `2026-11-22T11:0${i}:00Z`, OperationName: 'Push', Repository: 'live/capped/app', Tag: `t${i}`, Digest, ResultDescription: '201' })));
+
+        const first = await reconciler.run();
+        expect(first).toMatchObject({ rows: 2, bypasses: 2, checkpoint: '2026-11-22T11:01:00.000Z' });
+        now = new Date(now.getTime() + 5 * MINUTE);
+        const second = await reconciler.run();
+        expect(second).toMatchObject({ window: { start: '2026-11-22T11:01:00.000Z' }, rows: 2, newAlerts: 1, checkpoint: '2026-11-22T11:02:00.000Z' });
+        const alerted = (await parts.alertStore.list({ kind: 'quarantine-bypass' })).map((a) => a.alert.subject.digest);
+        expect(alerted.sort()).toEqual([...digests].sort());
+    });
+
     it('does not advance the checkpoint when the query fails', async () => {
         const parts = gateParts(inject('azuriteConnectionString'), acr);
         const client = createLogsClient(logs.url, credential, { tlsOptions: { ca: logs.ca }, retryOptions: { maxRetries: 0 } });

@@ -163,7 +163,6 @@ const BUILT_IN_ROLES: Record<string, string> = {
     'Container Registry Repository Catalog Lister': 'bfdb9389-c9a5-478a-bb2f-ba9ca092c3c7',
     Contributor: 'b24988ac-6180-42a0-ab88-20f7382dd24c',
     'Monitoring Reader': '43d0d8ad-25c7-4714-9337-8ba259a9fe05',
-    'Log Analytics Reader': '73c42c96-874c-492b-b04d-ab87d138a893',
     'Monitoring Metrics Publisher': '3913510d-42f4-4e42-8a64-420c390055eb',
     'EventGrid Data Sender': 'd5a91429-5739-47e2-a06b-3470a27159e7',
 };

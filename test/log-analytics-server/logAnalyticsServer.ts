@@ -9,12 +9,13 @@ import { createSelfSignedCertificate } from '../acr-server/selfSignedCertificate
  * `{ query, timespan: "start/end" }`, answered with `{ tables: [{ name, columns: [{name, type}],
  * rows }] }` (https://learn.microsoft.com/azure/azure-monitor/logs/api/response-format).
  *
- * What it evaluates, honestly: it does NOT run KQL. It answers the reconciler's query shape from
- * the rows a test seeds into `ContainerRegistryRepositoryEvents`, filtered by the request's
- * timespan and by the `TimeGenerated >= datetime(..) and TimeGenerated < datetime(..)`,
- * `Repository startswith "<prefix>"`, `OperationName =~ "Push" or =~ "importImage"` and
- * `take N` clauses it finds in the query text, projected to the `project` column list. Tests
- * assert the query text it received (`requests`) to check the rest. HTTPS only (the SDK refuses
+ * What it evaluates, honestly: it does NOT run KQL. It answers the reconciler's and the pull
+ * selection's query shapes from the rows a test seeds into `ContainerRegistryRepositoryEvents`,
+ * filtered by the request's timespan and by the `TimeGenerated >= datetime(..) and TimeGenerated <
+ * datetime(..)`, `Repository startswith "<prefix>"`, `OperationName =~ "Push" or =~ "importImage"`,
+ * `OperationName == "<op>"` and `take N` clauses it finds in the query text, projected to the
+ * `project` column list or grouped by a `summarize` of max()/count()/take_any(). Tests assert the
+ * query text it received (`requests`) to check the rest. HTTPS only (the SDK refuses
  * bearer tokens over http); clients trust `ca` through their own `tlsOptions`.
  */
 
@@ -137,11 +138,16 @@ function answer(rows: readonly RepositoryEventRow[], query: string, timespan: st
     const prefix = /Repository startswith "([^"]*)"/.exec(query);
     if (prefix) selected = selected.filter((r) => r.Repository.toLowerCase().startsWith(prefix[1]!.toLowerCase()));
     if (/OperationName =~ "Push" or OperationName =~ "importImage"/.test(query)) selected = selected.filter((r) => /^(push|importimage)$/i.test(r.OperationName));
+    // `==` is case-sensitive in KQL.
+    const operation = /\|\s*where OperationName == "([^"]*)"/.exec(query);
+    if (operation) selected = selected.filter((r) => r.OperationName === operation[1]);
     if (/isnotempty\(Digest\)/.test(query)) selected = selected.filter((r) => !!r.Digest);
     if (/not\(ResultDescription startswith "4" or ResultDescription startswith "5"\)/.test(query)) selected = selected.filter((r) => !/^[45]/.test(r.ResultDescription ?? ''));
     if (/order by TimeGenerated asc/.test(query)) selected.sort((a, b) => Date.parse(a.TimeGenerated) - Date.parse(b.TimeGenerated));
     const take = /\|\s*take (\d+)/.exec(query);
     if (take) selected = selected.slice(0, Number(take[1]));
+    const summarize = /\|\s*summarize (.+) by ([A-Za-z_, ]+)$/m.exec(query);
+    if (summarize) return { tables: [summarized(selected, summarize[1]!, summarize[2]!, query)] };
     const project = /\|\s*project ([A-Za-z_, ]+)/.exec(query);
     const columns = project ? project[1]!.split(',').map((c) => c.trim()).filter(Boolean) : ['TimeGenerated', ...STRING_COLUMNS];
     return {
@@ -153,4 +159,36 @@ function answer(rows: readonly RepositoryEventRow[], query: string, timespan: st
             },
         ],
     };
+}
+
+/**
+ * `summarize A = max(Col), B = count(), C = take_any(Col) by K1, K2`: one row per key, columns
+ * in KQL's order (the keys, then the aggregates), then `order by <column> asc|desc` if present.
+ */
+function summarized(rows: readonly RepositoryEventRow[], aggregates: string, by: string, query: string) {
+    const keys = by.split(',').map((k) => k.trim()).filter(Boolean);
+    const aggs = aggregates.split(/,(?![^(]*\))/).map((a) => {
+        const m = /^\s*(\w+)\s*=\s*(max|count|take_any)\((\w*)\)\s*$/.exec(a);
+        if (!m) throw new Error(`the stand-in does not evaluate the aggregate ${JSON.stringify(a.trim())}`);
+        return { name: m[1]!, fn: m[2]!, column: m[3]! };
+    });
+    const groups = new Map<string, RepositoryEventRow[]>();
+    for (const r of rows) {
+        const key = JSON.stringify(keys.map((k) => (r as unknown as Record<string, unknown>)[k] ?? ''));
+        groups.set(key, [...(groups.get(key) ?? []), r]);
+    }
+    const value = (r: RepositoryEventRow, c: string) => ((r as unknown as Record<string, string | undefined>)[c] ?? '');
+    const out = [...groups.values()].map((group) => [
+        ...keys.map((k) => value(group[0]!, k)),
+        ...aggs.map((a) =>
+            a.fn === 'count' ? group.length : a.fn === 'take_any' ? value(group[0]!, a.column) : group.map((r) => value(r, a.column)).sort().at(-1)!,
+        ),
+    ]);
+    const columns = [...keys.map((name) => ({ name, type: 'string' })), ...aggs.map((a) => ({ name: a.name, type: a.fn === 'count' ? 'long' : a.column === 'TimeGenerated' ? 'datetime' : 'string' }))];
+    const order = /\|\s*order by (\w+) (asc|desc)/.exec(query);
+    const at = order ? columns.findIndex((c) => c.name === order[1]) : -1;
+    if (order && at >= 0) {
+        out.sort((x, y) => String(x[at]).localeCompare(String(y[at])) * (order[2] === 'desc' ? -1 : 1));
+    }
+    return { name: 'PrimaryResult', columns, rows: out };
 }

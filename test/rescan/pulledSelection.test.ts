@@ -40,6 +40,8 @@ describe('RescanSelection over the pull logs (selection "pulled")', () => {
             { TimeGenerated: daysAgo(3), OperationName: 'Pull', Repository: 'live/api', Tag: '2.0', Digest: current },
             { TimeGenerated: daysAgo(40), OperationName: 'Pull', Repository: 'live/old', Tag: '0.1', Digest: stale },
             { TimeGenerated: daysAgo(1), OperationName: 'Pull', Repository: 'quarantine/web', Tag: 'q', Digest: quarantined },
+            // A push into live/ is not a pull.
+            { TimeGenerated: daysAgo(1), OperationName: 'Push', Repository: 'live/pushed', Tag: '1.0', Digest: randomDigest() },
             // Log rows are outside data: a malformed digest or repository name is ignored and counted.
             { TimeGenerated: daysAgo(1), OperationName: 'Pull', Repository: 'live/web', Tag: '1.0', Digest: 'sha256:not-a-digest' },
             { TimeGenerated: daysAgo(1), OperationName: 'Pull', Repository: 'live/Web$(x)', Tag: '1.0', Digest: randomDigest() },
