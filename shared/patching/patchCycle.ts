@@ -3,7 +3,7 @@ import { checkRepository, checkTag } from '../oci/reference';
 import type { PatchingConfig } from './config';
 import type { PatchRequestSink } from './patchRequestSink';
 import { staggerDelaySeconds } from './patchRequestSink';
-import type { PatchCycleStore } from './patchRunStore';
+import type { CycleRecord, PatchCycleStore } from './patchRunStore';
 import { planRepositories } from './plan';
 import { decideRun } from './schedule';
 import type { TagSource } from './tagSource';
@@ -45,8 +45,26 @@ const SEND_CONCURRENCY = 16;
  */
 export async function startPatchCycle(deps: PatchCycleDeps, trigger: CycleTrigger, log: CycleLog): Promise<CycleOutcome> {
     const now = (deps.now ?? (() => new Date()))();
-    if (!deps.config) return { started: false, reason: 'patching-off', cycleId: null, nextRunAt: null };
+    const config = deps.config;
+    if (!config) return { started: false, reason: 'patching-off', cycleId: null, nextRunAt: null };
     const state = await deps.cycles.getState();
+
+    // The last cycle's start moved the schedule on before its fan-out: if that fan-out failed or
+    // was cut short (a crash, the function timeout), finish it now rather than a period later.
+    if (trigger === 'timer' && state) {
+        const last = await deps.cycles.getCycle(state.lastCycleId);
+        if (last && needsResume(last, now)) {
+            // Re-claiming with the same values is the ETag guard: one resumer wins.
+            if (!(await deps.cycles.claim(state, last.cycleId, state.lastRunAt))) {
+                return { started: false, reason: 'claimed-elsewhere', cycleId: last.cycleId, nextRunAt: null };
+            }
+            log.warn(`patch cycle ${last.cycleId} ${last.status === 'failed' ? `failed (${last.message ?? 'no reason recorded'})` : 'was cut short'} during its fan-out; resuming it (requests already queued are deduplicated by the patch worker)`);
+            const nextRunAt = decideRun({ lastRunAt: state.lastRunAt, everyDays: deps.everyDays, now }).nextRunAt;
+            const counts = await fanOut(deps, config, { ...last, status: 'planning', finishedAt: null, message: `resumed after ${last.status}` }, now, log);
+            return { started: true, cycleId: last.cycleId, reason: 'resumed', nextRunAt, ...counts };
+        }
+    }
+
     if (trigger === 'run-now' && state && now.getTime() - state.lastRunAt.getTime() < (deps.runNowWindowMs ?? 5 * 60_000)) {
         return { started: false, reason: 'recent-cycle', cycleId: state.lastCycleId, nextRunAt: null };
     }
@@ -58,17 +76,33 @@ export async function startPatchCycle(deps: PatchCycleDeps, trigger: CycleTrigge
         const current = await deps.cycles.getState();
         return { started: false, reason: 'claimed-elsewhere', cycleId: current?.lastCycleId ?? null, nextRunAt: null };
     }
-    const record = { cycleId, trigger, startedAt: now, finishedAt: null, matches: 0, enqueued: 0, notFound: 0, errors: 0, status: 'planning' as const, message: null };
-    await deps.cycles.putCycle(record);
     log.log(`patch cycle ${cycleId} started (${decision.reason}); next due ${decision.nextRunAt.toISOString()}`);
+    const record: CycleRecord = { cycleId, trigger, startedAt: now, finishedAt: null, matches: 0, enqueued: 0, notFound: 0, errors: 0, status: 'planning', message: null };
+    const counts = await fanOut(deps, config, record, now, log);
+    return { started: true, cycleId, reason: decision.reason, nextRunAt: decision.nextRunAt, ...counts };
+}
 
+/**
+ * A cycle is resumed when its fan-out failed, or is still `planning` long after any invocation
+ * could still be running it (host.json functionTimeout is 30 minutes).
+ */
+export const STALE_PLANNING_MS = 40 * 60_000;
+const needsResume = (cycle: CycleRecord, now: Date) =>
+    cycle.status === 'failed' || (cycle.status === 'planning' && now.getTime() - cycle.startedAt.getTime() > STALE_PLANNING_MS);
+
+type CycleCounts = { matches: number; enqueued: number; notFound: number; errors: number };
+
+/** Plans the cycle repository by repository and queues one staggered `patch` request per match. */
+async function fanOut(deps: PatchCycleDeps, config: PatchingConfig, record: CycleRecord, now: Date, log: CycleLog): Promise<CycleCounts> {
+    const { cycleId } = record;
+    await deps.cycles.putCycle(record);
     const seen = new Set<string>();
     let matches = 0;
     let enqueued = 0;
     let notFound = 0;
     let errors = 0;
     try {
-        for await (const repo of planRepositories(deps.config, deps.tagSource)) {
+        for await (const repo of planRepositories(config, deps.tagSource)) {
             notFound += repo.notFound.length;
             for (const error of repo.errors) {
                 errors += 1;
@@ -100,7 +134,7 @@ export async function startPatchCycle(deps: PatchCycleDeps, trigger: CycleTrigge
                     tag: match.tag,
                     latestPatchTag: match.latestPatchTag,
                     nextPatchTag: match.nextPatchTag,
-                    tagConvention: deps.config.tagConvention,
+                    tagConvention: config.tagConvention,
                     requestedAt: now.toISOString(),
                 };
                 batch.push(() => deps.requests.send(request, delay));
@@ -114,7 +148,7 @@ export async function startPatchCycle(deps: PatchCycleDeps, trigger: CycleTrigge
     }
     await deps.cycles.putCycle({ ...record, finishedAt: new Date(), matches, enqueued, notFound, errors, status: 'enqueued' });
     log.log(`patch cycle ${cycleId}: ${matches} match(es), ${enqueued} patch request(s) queued, ${notFound} not found, ${errors} error(s)`);
-    return { started: true, cycleId, reason: decision.reason, nextRunAt: decision.nextRunAt, matches, enqueued, notFound, errors };
+    return { matches, enqueued, notFound, errors };
 }
 
 async function runLimited(tasks: readonly (() => Promise<void>)[], limit: number): Promise<void> {
