@@ -66,6 +66,7 @@ const cloudEventShape = z.object({
 
 const SUBSCRIPTION_VALIDATION = 'Microsoft.EventGrid.SubscriptionValidationEvent';
 const TYPE_PREFIX = 'Microsoft.ContainerRegistry.';
+/** UTF-8 bytes: the id's table key (percent-encoded, at most 3 characters a byte) stays under the 1 KiB RowKey limit. */
 const MAX_EVENT_ID = 256;
 const MAX_TEXT = 512;
 
@@ -94,6 +95,16 @@ function emptyPartial(): Mutable<PartialRegistryEvent> {
         topic: null,
         schema: null,
     };
+}
+
+/**
+ * An event id that can be a dedup key and a log field: non-empty, at most MAX_EVENT_ID UTF-8
+ * bytes, no control characters. Counting characters is not enough: 256 non-ASCII characters
+ * percent-encode to more than the RowKey's 1 KiB, and the insert would fail on every delivery.
+ */
+export function isUsableEventId(id: string): boolean {
+    // eslint-disable-next-line no-control-regex
+    return id.length > 0 && Buffer.byteLength(id, 'utf8') <= MAX_EVENT_ID && !/[\u0000-\u001f\u007f]/.test(id);
 }
 
 const quote = (value: string) => JSON.stringify(value.length > 80 ? `${value.slice(0, 80)}…` : value);
@@ -208,8 +219,8 @@ export function normaliseEvent(input: unknown): NormalisedEvent {
     partial.topic = cleanText(envelope.topic, 1024);
 
     // The event id becomes a table key and a log field: bounded and printable.
-    if (envelope.id.length === 0 || envelope.id.length > MAX_EVENT_ID || /[\u0000-\u001f\u007f]/.test(envelope.id)) {
-        return reject(`event id ${quote(envelope.id)} is empty, longer than ${MAX_EVENT_ID} characters or not printable`);
+    if (!isUsableEventId(envelope.id)) {
+        return reject(`event id ${quote(envelope.id)} is empty, longer than ${MAX_EVENT_ID} bytes (UTF-8) or not printable`);
     }
 
     if (envelope.sentType === SUBSCRIPTION_VALIDATION) {

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { isUsableEventId } from '../events/normalise';
 import type { NormalisedEvent, RegistryEvent } from '../events/registryEvent';
 import { scanRequestIdFor, type ScanRequest } from '../scan/scanRequest';
 import { decideIntake } from './decide';
@@ -44,9 +45,8 @@ function rawText(input: unknown): string {
 function keyOf(outcome: NormalisedEvent, input: unknown): EventKey {
     if (outcome.ok) return { id: outcome.event.eventId, slot: shortType(outcome.event.type) };
     const id = outcome.partial.eventId;
-    const usable = id !== null && id.length > 0 && !/[\u0000-\u001f\u007f]/.test(id);
     return {
-        id: usable ? id : `payload-sha256:${createHash('sha256').update(rawText(input)).digest('hex')}`,
+        id: id !== null && isUsableEventId(id) ? id : `payload-sha256:${createHash('sha256').update(rawText(input)).digest('hex')}`,
         slot: 'rejected',
     };
 }

@@ -113,6 +113,20 @@ describe('IntakeService against Azurite', () => {
         expect(await peekAll(queue)).toHaveLength(0);
     });
 
+    it('records a push whose id is too long to be a table key as a reject, instead of failing every delivery', async () => {
+        const { queue, service, store } = setup();
+        const intake = service();
+        // 250 characters, but 750 UTF-8 bytes: percent-encoded, more than a RowKey's 1 KiB.
+        const longId = '€'.repeat(250);
+        const first = await intake.handle(imagePushed(longId, 'quarantine/team/app'), silentLog);
+        expect(first).toMatchObject({ route: 'reject', delivery: 'first', reason: expect.stringMatching(/longer than 256 bytes/) });
+        expect(first.key.id).toMatch(/^payload-sha256:[0-9a-f]{64}$/);
+        expect(await store.get(first.key)).toMatchObject({ route: 'reject' });
+        expect((await intake.handle(imagePushed(longId, 'quarantine/team/app'), silentLog)).delivery).toBe('duplicate');
+        await queue.createIfNotExists();
+        expect(await peekAll(queue)).toHaveLength(0);
+    });
+
     it('still enqueues on redelivery when the first delivery failed to enqueue (crash safety)', async () => {
         const { queue, service, store } = setup();
         // The first delivery reaches a queue endpoint that refuses connections: a real network failure.
