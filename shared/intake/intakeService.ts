@@ -128,30 +128,6 @@ export class IntakeService {
     }
 
     /**
-     * Several events (an Event Grid batch, a replay) at once: independent events run
-     * concurrently, `concurrency` at a time. Rejects with the first storage failure after all
-     * started events settled, so a retry finds each in a consistent state.
-     */
-    async handleBatch(inputs: readonly unknown[], log: IntakeLog, concurrency = 16): Promise<IntakeResult[]> {
-        const results: IntakeResult[] = new Array<IntakeResult>(inputs.length);
-        const failures: unknown[] = [];
-        let next = 0;
-        const worker = async () => {
-            while (next < inputs.length) {
-                const index = next++;
-                try {
-                    results[index] = await this.handle(inputs[index], log);
-                } catch (err) {
-                    failures.push(err);
-                }
-            }
-        };
-        await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, inputs.length)) }, worker));
-        if (failures.length > 0) throw failures[0];
-        return results;
-    }
-
-    /**
      * Digest rows for live pushes (the quarantine check looks them up by digest) and image
      * deletes. Quarantine pushes get none: their scan result is recorded by digest downstream,
      * and one write fewer on the hot path keeps intake near the raw queue throughput.
