@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { checkDigest, checkRegistry, checkRepository, checkTag } from '../oci/reference';
+import { formatIssues } from '../validation/issuePath';
 import { ACR_EVENT_TYPES, type AcrEventType } from './eventTypes';
 import type { EventSchema, NormalisedEvent, PartialRegistryEvent, RegistryEvent } from './registryEvent';
 import { parseTimestamp } from './timestamp';
@@ -123,8 +124,7 @@ function describe(value: unknown): string {
     return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
 }
 
-const zodReason = (error: z.ZodError) =>
-    error.issues.map((issue) => `${issue.path.length ? issue.path.join('.') : '(root)'}: ${issue.message}`).join('; ');
+const zodReason = (error: z.ZodError) => formatIssues(error.issues).join('; ');
 
 /** An event type as sent, in full form when it is one of ours (the docs samples use "ImagePushed"). */
 function resolveType(sent: string): AcrEventType | undefined {
