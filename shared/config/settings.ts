@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isRegistry } from '../oci/reference';
 import { readStorageConnection, type StorageConnection } from '../storage/connection';
 import { booleanFlag, httpsUrl, positiveInt, readSettings, repositoryPrefix, setting, SettingsError } from './setting';
 import { secretWebhookUrl } from '../alerts/webhookUrl';
@@ -19,7 +20,9 @@ export const settingsCatalog = {
     // --- Registry ---------------------------------------------------------------------------
     registryLoginServer: setting(
         'ACR_GUARD_REGISTRY_LOGIN_SERVER',
-        z.string().regex(/^[a-z0-9.-]+(?::[0-9]+)?$/i, { error: 'expected a host name such as contoso.azurecr.io' }),
+        // The OCI registry grammar the scan requests are validated against: a looser check here
+        // would start the app and then fail every push's scan request.
+        z.string().refine(isRegistry, { error: 'expected a host name such as contoso.azurecr.io' }),
         'login server of the guarded registry',
         'contoso.azurecr.io',
     ),

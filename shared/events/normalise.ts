@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { checkDigest, checkRegistry, checkRepository, checkTag } from '../oci/reference';
+import { formatIssues } from '../validation/issuePath';
 import { ACR_EVENT_TYPES, type AcrEventType } from './eventTypes';
 import type { EventSchema, NormalisedEvent, PartialRegistryEvent, RegistryEvent } from './registryEvent';
 import { parseTimestamp } from './timestamp';
@@ -66,6 +67,7 @@ const cloudEventShape = z.object({
 
 const SUBSCRIPTION_VALIDATION = 'Microsoft.EventGrid.SubscriptionValidationEvent';
 const TYPE_PREFIX = 'Microsoft.ContainerRegistry.';
+/** UTF-8 bytes: the id's table key (percent-encoded, at most 3 characters a byte) stays under the 1 KiB RowKey limit. */
 const MAX_EVENT_ID = 256;
 const MAX_TEXT = 512;
 
@@ -96,6 +98,16 @@ function emptyPartial(): Mutable<PartialRegistryEvent> {
     };
 }
 
+/**
+ * An event id that can be a dedup key and a log field: non-empty, at most MAX_EVENT_ID UTF-8
+ * bytes, no control characters. Counting characters is not enough: 256 non-ASCII characters
+ * percent-encode to more than the RowKey's 1 KiB, and the insert would fail on every delivery.
+ */
+export function isUsableEventId(id: string): boolean {
+    // eslint-disable-next-line no-control-regex
+    return id.length > 0 && Buffer.byteLength(id, 'utf8') <= MAX_EVENT_ID && !/[\u0000-\u001f\u007f]/.test(id);
+}
+
 const quote = (value: string) => JSON.stringify(value.length > 80 ? `${value.slice(0, 80)}…` : value);
 
 /** Free text for logs and rows: control characters replaced, length capped. */
@@ -112,8 +124,7 @@ function describe(value: unknown): string {
     return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
 }
 
-const zodReason = (error: z.ZodError) =>
-    error.issues.map((issue) => `${issue.path.length ? issue.path.join('.') : '(root)'}: ${issue.message}`).join('; ');
+const zodReason = (error: z.ZodError) => formatIssues(error.issues).join('; ');
 
 /** An event type as sent, in full form when it is one of ours (the docs samples use "ImagePushed"). */
 function resolveType(sent: string): AcrEventType | undefined {
@@ -208,8 +219,8 @@ export function normaliseEvent(input: unknown): NormalisedEvent {
     partial.topic = cleanText(envelope.topic, 1024);
 
     // The event id becomes a table key and a log field: bounded and printable.
-    if (envelope.id.length === 0 || envelope.id.length > MAX_EVENT_ID || /[\u0000-\u001f\u007f]/.test(envelope.id)) {
-        return reject(`event id ${quote(envelope.id)} is empty, longer than ${MAX_EVENT_ID} characters or not printable`);
+    if (!isUsableEventId(envelope.id)) {
+        return reject(`event id ${quote(envelope.id)} is empty, longer than ${MAX_EVENT_ID} bytes (UTF-8) or not printable`);
     }
 
     if (envelope.sentType === SUBSCRIPTION_VALIDATION) {

@@ -7,8 +7,8 @@ import { QueueScanRequestSink } from './scanRequestSink';
 import { TableRegistryEventStore } from './tableEventStore';
 
 /**
- * The live-check seam as the app wires it. The quarantine check replaces the default by calling
- * `useLivePushObserver` from its own module before the first event arrives (e.g. at import).
+ * The live-check seam as the app wires it. The app's composition (functions/index.ts, through the
+ * gate's installLiveCheck) replaces the default before the first event arrives.
  */
 let livePushObserver: LivePushObserver = ignoreLivePushes;
 export function useLivePushObserver(observer: LivePushObserver): void {

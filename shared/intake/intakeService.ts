@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { isUsableEventId } from '../events/normalise';
 import type { NormalisedEvent, RegistryEvent } from '../events/registryEvent';
 import { scanRequestIdFor, type ScanRequest } from '../scan/scanRequest';
 import { decideIntake } from './decide';
@@ -44,9 +45,8 @@ function rawText(input: unknown): string {
 function keyOf(outcome: NormalisedEvent, input: unknown): EventKey {
     if (outcome.ok) return { id: outcome.event.eventId, slot: shortType(outcome.event.type) };
     const id = outcome.partial.eventId;
-    const usable = id !== null && id.length > 0 && !/[\u0000-\u001f\u007f]/.test(id);
     return {
-        id: usable ? id : `payload-sha256:${createHash('sha256').update(rawText(input)).digest('hex')}`,
+        id: id !== null && isUsableEventId(id) ? id : `payload-sha256:${createHash('sha256').update(rawText(input)).digest('hex')}`,
         slot: 'rejected',
     };
 }
@@ -125,30 +125,6 @@ export class IntakeService {
             );
         }
         return result('first', scanRequest?.requestId ?? null);
-    }
-
-    /**
-     * Several events (an Event Grid batch, a replay) at once: independent events run
-     * concurrently, `concurrency` at a time. Rejects with the first storage failure after all
-     * started events settled, so a retry finds each in a consistent state.
-     */
-    async handleBatch(inputs: readonly unknown[], log: IntakeLog, concurrency = 16): Promise<IntakeResult[]> {
-        const results: IntakeResult[] = new Array<IntakeResult>(inputs.length);
-        const failures: unknown[] = [];
-        let next = 0;
-        const worker = async () => {
-            while (next < inputs.length) {
-                const index = next++;
-                try {
-                    results[index] = await this.handle(inputs[index], log);
-                } catch (err) {
-                    failures.push(err);
-                }
-            }
-        };
-        await Promise.all(Array.from({ length: Math.max(1, Math.min(concurrency, inputs.length)) }, worker));
-        if (failures.length > 0) throw failures[0];
-        return results;
     }
 
     /**

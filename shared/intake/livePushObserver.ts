@@ -6,9 +6,10 @@ export type LivePush = RegistryEvent & { readonly repository: string; readonly d
 
 /**
  * The seam for the `live-check` route: intake records the push (event row + digest row) and then
- * hands it here. The quarantine check (a later issue) implements it; until then the default
- * does nothing. Called at least once per event: implementations must be idempotent. Throwing
- * makes intake throw too, so Event Grid redelivers.
+ * hands it here. The gate's quarantine check implements it (functions/index.ts installs it with
+ * installLiveCheck); `ignoreLivePushes` is the default when nothing is installed (tests of intake
+ * alone). Called at least once per event: implementations must be idempotent. Throwing makes
+ * intake throw too, so Event Grid redelivers.
  */
 export interface LivePushObserver {
     livePushed(push: LivePush, log: IntakeLog): Promise<void>;
@@ -16,7 +17,7 @@ export interface LivePushObserver {
 
 export const ignoreLivePushes: LivePushObserver = {
     async livePushed() {
-        // The quarantine check is not built yet; the digest row already records the push.
+        // Nothing installed: the digest row intake wrote still records the push.
     },
 };
 

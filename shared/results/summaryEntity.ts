@@ -65,8 +65,9 @@ export function summaryEntity(summary: ScanSummary): TableEntity {
         scannerName: capString(summary.scanner.name, 256),
         scannerVersion: summary.scanner.version === null ? null : capString(summary.scanner.version, 256),
         dbVersion: summary.scanner.dbVersion === null ? null : capString(summary.scanner.dbVersion, 256),
-        osFamily: summary.os?.family ?? null,
-        osName: summary.os?.name ?? null,
+        // Read by Trivy from the image's own os-release: as untrusted as any report text.
+        osFamily: summary.os ? capString(summary.os.family, 256) : null,
+        osName: summary.os ? capString(summary.os.name, 256) : null,
         eosl: summary.os?.eosl ?? null,
         total: summary.counts.total,
         fixable: summary.counts.fixable,

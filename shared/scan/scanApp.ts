@@ -16,8 +16,8 @@ import type { VerdictObserver } from './verdictObserver';
 /*
  * The scan worker as the app wires it. Composition, in one place:
  * - verdict observers: the built-in ScanAlertObserver, then every `useVerdictObserver` registration
- *   in order (the gate's promotion observer, continuous scanning's new-findings alerts). Register
- *   from your own module at import time, e.g. in functions/yourFunction.ts or shared/gate/gateApp.ts:
+ *   in order (the gate's promotion observer, patch verification, continuous scanning's new-findings
+ *   alerts). Registrations live in functions/index.ts, the app's one composition file:
  *       useVerdictObserver({ onVerdict: (event) => promotionService().onVerdict(event) });
  *   (resolve your perApp services inside onVerdict, not at import: settings are read at start-up).
  * - the scanner: the app's AcrTaskScanner (acrAdapters), which reaches Azure through azureAccess()

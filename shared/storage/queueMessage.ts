@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { formatIssues } from '../validation/issuePath';
 
 /** The queue text for a value: Base64 of its JSON (host.json messageEncoding base64, the Functions default). */
 export function toQueueText(value: unknown): string {
@@ -56,7 +57,7 @@ export function versionedMessageCodec<S extends z.ZodType>(options: {
             }
             const parsed = shape.safeParse(value);
             if (!parsed.success) {
-                return { ok: false, reason: `invalid ${noun}: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}` };
+                return { ok: false, reason: `invalid ${noun}: ${formatIssues(parsed.error.issues).join('; ')}` };
             }
             return { ok: true, request: parsed.data };
         },

@@ -56,3 +56,12 @@ describe('README settings table', () => {
         for (const spec of Object.values(settingsCatalog)) expect(readme).toContain(`\`${spec.name}\``);
     });
 });
+
+describe('ACR_GUARD_REGISTRY_LOGIN_SERVER', () => {
+    it('is refused at start-up unless it is a host name scan requests accept', () => {
+        for (const bad of ['-contoso-.azurecr.io', 'contoso..azurecr.io', '.contoso.azurecr.io']) {
+            expect(() => loadSettings({ ...sample.Values, ACR_GUARD_REGISTRY_LOGIN_SERVER: bad }), bad).toThrow(/ACR_GUARD_REGISTRY_LOGIN_SERVER is malformed/);
+        }
+        expect(loadSettings({ ...sample.Values, ACR_GUARD_REGISTRY_LOGIN_SERVER: 'localhost:5443' }).registryLoginServer).toBe('localhost:5443');
+    });
+});

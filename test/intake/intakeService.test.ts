@@ -62,7 +62,8 @@ describe('IntakeService against Azurite', () => {
         const { queue, service } = setup();
         const a = imagePushed('evt-a', 'quarantine/a', 'a');
         const b = imagePushed('evt-b', 'quarantine/b', 'b');
-        const results = await service().handleBatch([a, b, a, b, a, b], silentLog);
+        const intake = service();
+        const results = await Promise.all([a, b, a, b, a, b].map((event) => intake.handle(event, silentLog)));
         expect(results.filter((r) => r.route === 'scan')).toHaveLength(6);
         // Each id is recorded exactly once. A duplicate that arrives while the first delivery is still
         // in flight finds no record yet and sends again (harmless: scans are idempotent per
@@ -109,6 +110,20 @@ describe('IntakeService against Azurite', () => {
 
         // A rejected event redelivered is recognised as a duplicate too.
         expect((await intake.handle('{"id": "x", "eventType": ', silentLog)).delivery).toBe('duplicate');
+        await queue.createIfNotExists();
+        expect(await peekAll(queue)).toHaveLength(0);
+    });
+
+    it('records a push whose id is too long to be a table key as a reject, instead of failing every delivery', async () => {
+        const { queue, service, store } = setup();
+        const intake = service();
+        // 250 characters, but 750 UTF-8 bytes: percent-encoded, more than a RowKey's 1 KiB.
+        const longId = '€'.repeat(250);
+        const first = await intake.handle(imagePushed(longId, 'quarantine/team/app'), silentLog);
+        expect(first).toMatchObject({ route: 'reject', delivery: 'first', reason: expect.stringMatching(/longer than 256 bytes/) });
+        expect(first.key.id).toMatch(/^payload-sha256:[0-9a-f]{64}$/);
+        expect(await store.get(first.key)).toMatchObject({ route: 'reject' });
+        expect((await intake.handle(imagePushed(longId, 'quarantine/team/app'), silentLog)).delivery).toBe('duplicate');
         await queue.createIfNotExists();
         expect(await peekAll(queue)).toHaveLength(0);
     });

@@ -234,6 +234,17 @@ describe('TableScanResultStore against Azurite', () => {
         expect(stored?.pkgPath?.startsWith('p/p/')).toBe(true);
     });
 
+    it('records a report whose OS name (from the image itself) is longer than a Table property', async () => {
+        const { store } = await freshStore(connectionString());
+        const digest = randomDigest();
+        const os = { family: 'f'.repeat(40_000), name: 'n'.repeat(40_000), eosl: false };
+        expect((await store.recordScan(scanOf(digest, [], { os, verdict: passVerdict }))).status).toBe('recorded');
+        const summary = await store.getSummary(digest);
+        expect(summary?.verdict.outcome).toBe('pass');
+        expect(summary?.os?.family.startsWith('fff')).toBe(true);
+        expect(summary?.os?.name.length).toBeLessThanOrEqual(256);
+    });
+
     it('lists summaries by repository prefix', async () => {
         const { store } = await freshStore(connectionString());
         await store.recordScan(scanOf(randomDigest(), juiceShop.slice(0, 2), { repository: 'quarantine/a' }));
