@@ -220,7 +220,23 @@ export class ScanPipeline {
                 log,
             );
         } else {
-            log.log(`${describe(request)}: a newer scan (${stored.scanId}, ${stored.scannedAt.toISOString()}) already answers it; no new scan`);
+            // Another request (another tag or repository, same digest) already brought this
+            // digest's evidence. Judge it for this request's repository (rules differ per
+            // repository) and tell the observers, so quarantine/app:latest is promoted like
+            // quarantine/app:1.0 was, without a second ACR Task run.
+            const findings = await this.options.store.listFindings(request.digest);
+            const verdict = evaluatePolicy(this.options.policy, {
+                repository: request.repository,
+                digest: request.digest,
+                report: { findings, os: stored.os },
+                scannedAt: stored.scannedAt,
+                now: this.now(),
+            });
+            log.log(`${describe(request)}: answered by the stored scan ${stored.scanId} (${stored.scannedAt.toISOString()}): ${verdict.outcome} for ${request.repository}; no new scan`);
+            await this.notify(
+                { ...eventBase(request, stored.scannedAt, verdict), previous: null, newFindings: [], dbVersion: stored.scanner.dbVersion, redelivered: false },
+                log,
+            );
         }
         return { status: 'already-scanned', scanId: stored.scanId };
     }

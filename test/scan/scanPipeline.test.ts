@@ -141,7 +141,7 @@ describe('ScanPipeline with the real scanner on the ACR test server and the real
         expect(eventsFor(digest).map((e) => e.verdict.outcome)).toEqual(['error']);
     });
 
-    it('does not run the ACR Task again for a redelivered request whose scan is recorded, but tells observers again', async () => {
+    it('does not run the ACR Task again for a digest already scanned, but tells observers (again) with the stored evidence', async () => {
         server.onRun(trivyScanRun(() => noVulns));
         const { repository, digest } = image();
         const request = scanRequest(server.loginServer, repository, digest);
@@ -160,6 +160,18 @@ describe('ScanPipeline with the real scanner on the ACR test server and the real
         expect(await pipeline.handle({ queue: QUEUE, message: encodeScanRequest(older), dequeueCount: 1 }, silentLog())).toMatchObject({ status: 'already-scanned' });
         expect(server.runs().length).toBe(runsBefore + 1);
         expect((await store.getSummary(digest))?.tagsSeen).toEqual(['1.0', '1.0-alpine']);
+        // ...and its observers are told, judged from the stored findings, so that tag is promoted too.
+        expect(eventsFor(digest).map((e) => [e.tag, e.verdict.outcome, e.redelivered])).toEqual([
+            ['1.0', 'pass', false],
+            ['1.0', 'pass', true],
+            ['1.0-alpine', 'pass', false],
+        ]);
+
+        // The same digest pushed into another repository: judged for that repository, no new run.
+        const elsewhere = scanRequest(server.loginServer, 'quarantine/other', digest, { tag: '2.0', requestedAt: new Date(Date.now() - 3_600_000).toISOString() });
+        expect(await pipeline.handle({ queue: QUEUE, message: encodeScanRequest(elsewhere), dequeueCount: 1 }, silentLog())).toMatchObject({ status: 'already-scanned' });
+        expect(server.runs().length).toBe(runsBefore + 1);
+        expect(eventsFor(digest).at(-1)).toMatchObject({ repository: 'quarantine/other', tag: '2.0', verdict: { outcome: 'pass' } });
     });
 
     it('parks a malformed message in <queue>-poison with the reason, and a refused request after recording verdict error', async () => {
