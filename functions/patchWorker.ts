@@ -2,18 +2,22 @@ import { app, type InvocationContext } from '@azure/functions';
 import { STORAGE_CONNECTION } from '../shared/config/settings';
 import { patching } from '../shared/patching/patchingApp';
 import { decodePatchRequest } from '../shared/patching/patchRequest';
-import { queues } from '../shared/storage/names';
+import { messageParking } from '../shared/app/messageParking';
+import { poisonQueueOf, queues } from '../shared/storage/names';
+import { originalMessageText, queueTriggerText } from '../shared/storage/queueTrigger';
 
 /**
  * One patch request: decide and schedule a patch run (`patch`), or look at a run again (`check`).
- * A message that is not a valid request can never succeed: it is thrown on every delivery so the
- * host parks it, unchanged, in patch-requests-poison after maxDequeueCount attempts.
+ * A message that is not a valid request can never succeed: it is parked at once, with the
+ * reason, in patch-requests-poison (as the scan worker does), rather than retried.
  */
 export async function patchWorker(message: unknown, context: InvocationContext): Promise<void> {
     const decoded = decodePatchRequest(message);
     if (!decoded.ok) {
-        context.error(`patch request rejected: ${decoded.reason}`);
-        throw new Error(decoded.reason);
+        const reason = `malformed patch request: ${decoded.reason}`;
+        context.error(`${queues.patchRequests}: ${reason}; parking the message in ${poisonQueueOf(queues.patchRequests)}`);
+        await messageParking().park(queues.patchRequests, originalMessageText(message, queueTriggerText(context)), reason);
+        return;
     }
     await patching().worker.handle(decoded.request, context);
 }

@@ -1,6 +1,6 @@
 import { app, type InvocationContext } from '@azure/functions';
 import { STORAGE_CONNECTION } from '../shared/config/settings';
-import { dequeueCountOf, queueTriggerText } from '../shared/scan/queueTrigger';
+import { dequeueCountOf, queueTriggerText } from '../shared/storage/queueTrigger';
 import { scanPipeline } from '../shared/scan/scanApp';
 import { queues } from '../shared/storage/names';
 

@@ -3,12 +3,10 @@ import { appAlertService } from '../alerts/createAlertService';
 import { perApp } from '../app/runtime';
 import { acrAdapters } from '../registry/acrAdapters';
 import { TableScanResultStore } from '../results/tableScanResultStore';
-import { createQueueClient } from '../storage/connection';
-import { poisonQueueOf } from '../storage/names';
 import { appRoot } from './appRoot';
 import { loadGatePolicy } from './gatePolicySource';
 import { readMaxDequeueCount } from './hostRetries';
-import { QueueMessageParking } from './parkedMessages';
+import { messageParking } from '../app/messageParking';
 import { ScanAlertObserver } from './scanAlertObserver';
 import { ScanPipeline } from './scanPipeline';
 import type { VerdictObserver } from './verdictObserver';
@@ -59,6 +57,6 @@ export const scanPipeline = perApp(
             policy: gatePolicy(),
             observers: () => [scanAlertObserver(), ...observers],
             maxDequeueCount: maxDequeueCount(),
-            parking: new QueueMessageParking((queue) => createQueueClient(settings.storage, poisonQueueOf(queue))),
+            parking: messageParking(),
         }),
 );

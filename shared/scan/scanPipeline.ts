@@ -5,7 +5,8 @@ import { ScannerError, type Scanner, type ScanResult } from '../registry/scanner
 import type { RecordOutcome, ScanRecord, ScanResultStore, ScanSummary } from '../results/scanResultStore';
 import type { Finding } from '../trivy/finding';
 import { parseTrivyReportJson, type TrivyReport } from '../trivy/report';
-import type { MessageParking } from './parkedMessages';
+import type { MessageParking } from '../storage/parkedMessages';
+import { originalMessageText } from '../storage/queueTrigger';
 import { newFindingsSince } from './newFindings';
 import { decodeScanRequest, type ScanRequest } from './scanRequest';
 import type { ScanVerdictEvent, VerdictObserver } from './verdictObserver';
@@ -310,11 +311,5 @@ function previousOf(summary: ScanSummary | null): ScanVerdictEvent['previous'] {
 }
 
 function messageTextOf(delivery: ScanDelivery): string {
-    if (delivery.messageText !== undefined) return delivery.messageText;
-    if (typeof delivery.message === 'string') return delivery.message;
-    try {
-        return JSON.stringify(delivery.message) ?? String(delivery.message);
-    } catch {
-        return String(delivery.message);
-    }
+    return originalMessageText(delivery.message, delivery.messageText);
 }

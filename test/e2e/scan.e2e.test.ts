@@ -8,7 +8,7 @@ import { startLocalHost, type LocalHost } from '../../local-host';
 import { startAzurite, type AzuriteInstance } from '../../local-host/azurite';
 import { readStorageConnection } from '../../shared/storage/connection';
 import { TableScanResultStore } from '../../shared/results/tableScanResultStore';
-import { decodeParkedMessage } from '../../shared/scan/parkedMessages';
+import { decodeParkedMessage } from '../../shared/storage/parkedMessages';
 import { useAzureAccess } from '../../shared/app/azureAccess';
 import { useHostJson, useVerdictObserver } from '../../shared/scan/scanApp';
 import { decodeScanRequest } from '../../shared/scan/scanRequest';

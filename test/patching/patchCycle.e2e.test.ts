@@ -11,7 +11,9 @@ import { PatchRunStore } from '../../shared/patching/patchRunStore';
 import { PATCH_TASK_YAML } from '../../shared/patching/patchTask';
 import { TableScanResultStore } from '../../shared/results/tableScanResultStore';
 import { readStorageConnection } from '../../shared/storage/connection';
-import { tables } from '../../shared/storage/names';
+import { poisonQueueOf, queues, tables } from '../../shared/storage/names';
+import { decodeParkedMessage } from '../../shared/storage/parkedMessages';
+import { QueueClient } from '@azure/storage-queue';
 import { startAcrServer, type AcrServer, type ScheduledRun } from '../acr-server/acrServer';
 import { trivyScanLog } from '../acr-server/trivyScanRun';
 import { testAzureAccess } from '../support/testAzureAccess';
@@ -217,5 +219,19 @@ describe('continuous patching through the local host', () => {
         expect(await alerts.list({ kind: 'patch-failed' })).toEqual([]);
         // Closed loop: the patched image passed its own gate and was promoted to live/ by digest.
         expect(server.registry.tag('live/app', '1.0-2')?.digest).toBe(digests['patched']);
+    });
+
+    it('parks a malformed patch request at once in patch-requests-poison, with the reason', async () => {
+        const requests = new QueueClient(azurite.connectionString, queues.patchRequests);
+        await requests.createIfNotExists();
+        const hostile = JSON.stringify({ schema: 'acr-guard.patch-request', version: 1, kind: 'patch', repository: 'live/app;rm -rf /' });
+        await requests.sendMessage(Buffer.from(hostile).toString('base64'));
+        await host.idle(30_000);
+        const poison = new QueueClient(azurite.connectionString, poisonQueueOf(queues.patchRequests));
+        const { receivedMessageItems } = await poison.receiveMessages({ numberOfMessages: 32 });
+        // The parked copy keeps the message as the trigger received it (decoded), and why.
+        const parked = receivedMessageItems.map((m) => decodeParkedMessage(m.messageText)).filter((p) => p.message === hostile);
+        expect(parked).toHaveLength(1);
+        expect(parked[0]).toMatchObject({ queue: queues.patchRequests, reason: expect.stringMatching(/^malformed patch request: .*repository: not a valid OCI repository name/) });
     });
 });

@@ -9,7 +9,7 @@ import { DEFAULT_POLICY } from '../../shared/policy/gatePolicy';
 import { AcrTaskRunner } from '../../shared/registry/acrTaskRunner';
 import { AcrTaskScanner } from '../../shared/registry/acrTaskScanner';
 import { NewVulnerabilityObserver } from '../../shared/rescan/newVulnerabilityObserver';
-import { QueueMessageParking } from '../../shared/scan/parkedMessages';
+import { QueueMessageParking } from '../../shared/storage/parkedMessages';
 import type { AlertRaiser } from '../../shared/scan/scanAlertObserver';
 import { ScanAttemptError, ScanPipeline } from '../../shared/scan/scanPipeline';
 import { SCAN_REQUEST_SCHEMA, SCAN_REQUEST_VERSION, type ScanReason, type ScanRequest } from '../../shared/scan/scanRequest';

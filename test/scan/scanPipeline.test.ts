@@ -3,7 +3,7 @@ import { QueueClient } from '@azure/storage-queue';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { DEFAULT_POLICY } from '../../shared/policy/gatePolicy';
 import { parseTrivyReportJson } from '../../shared/trivy/report';
-import { decodeParkedMessage, QueueMessageParking } from '../../shared/scan/parkedMessages';
+import { decodeParkedMessage, QueueMessageParking } from '../../shared/storage/parkedMessages';
 import { ScanAttemptError, ScanPipeline } from '../../shared/scan/scanPipeline';
 import { encodeScanRequest } from '../../shared/scan/scanRequest';
 import { startAcrServer, type AcrServer } from '../acr-server/acrServer';

@@ -1,4 +1,4 @@
-/** What a queue-triggered function's context carries that the scan worker reads. */
+/** What a queue-triggered function's context carries that the queue workers read. */
 export interface QueueTriggerContext {
     readonly triggerMetadata?: Record<string, unknown> | undefined;
 }
@@ -20,4 +20,18 @@ export function queueTriggerText(context: QueueTriggerContext): string | undefin
     const meta = context.triggerMetadata ?? {};
     const text = meta['queueTrigger'] ?? meta['QueueTrigger'];
     return typeof text === 'string' ? text : undefined;
+}
+
+/**
+ * The text to keep when parking a message: the trigger's own text when the metadata has it,
+ * else the (already decoded) message serialised back.
+ */
+export function originalMessageText(message: unknown, triggerText: string | undefined): string {
+    if (triggerText !== undefined) return triggerText;
+    if (typeof message === 'string') return message;
+    try {
+        return JSON.stringify(message) ?? String(message);
+    } catch {
+        return String(message);
+    }
 }

@@ -1,11 +1,11 @@
 import type { QueueClient } from '@azure/storage-queue';
-import { onceUntilSuccess } from '../storage/onceUntilSuccess';
-import { fromQueueText, toQueueText } from '../storage/queueMessage';
+import { onceUntilSuccess } from './onceUntilSuccess';
+import { fromQueueText, toQueueText } from './queueMessage';
 
 /**
- * What the scan worker parks itself in `<queue>-poison` (instead of letting the host retry a
- * message that can never succeed): a malformed scan request, or one the scanner refuses
- * (`invalid-request`). Retrying those would only delay the poison copy by maxDequeueCount ×
+ * What a queue worker parks itself in `<queue>-poison` (instead of letting the host retry a
+ * message that can never succeed): a malformed request, or one the worker refuses (a scanner's
+ * `invalid-request`). Retrying those would only delay the poison copy by maxDequeueCount ×
  * visibilityTimeout and cost as many invocations; parking at once keeps the reason with it.
  *
  * The poison message is Base64 JSON like every app message:
