@@ -7,6 +7,7 @@ import type { Finding } from '../trivy/finding';
 import { parseTrivyReportJson, type TrivyReport } from '../trivy/report';
 import type { MessageParking } from '../storage/parkedMessages';
 import { originalMessageText } from '../storage/queueTrigger';
+import { reportSubjectMismatch } from './reportSubject';
 import { newFindingsSince } from './newFindings';
 import { decodeScanRequest, type ScanRequest } from './scanRequest';
 import type { ScanVerdictEvent, VerdictObserver } from './verdictObserver';
@@ -127,6 +128,8 @@ export class ScanPipeline {
             } catch (err) {
                 throw new ScannerError('report-invalid', `run ${result.runId}: the report does not parse: ${(err as Error).message}`, result.runId, undefined, { cause: err });
             }
+            const mismatch = reportSubjectMismatch(report, request.digest);
+            if (mismatch) throw new ScannerError('report-invalid', `run ${result.runId}: ${mismatch}`, result.runId);
         } catch (err) {
             return this.failed(request, scanFailure(err), dequeueCount, stored, log, err);
         }

@@ -60,3 +60,21 @@ export function trivyScanLog(run: Pick<ScheduledRun, 'runId' | 'values'>, report
 export function trivyScanRun(report: (run: ScheduledRun) => string, editLog: (log: string, run: ScheduledRun) => string = (l) => l): RunBehaviour {
     return (run) => ({ status: 'Succeeded', log: editLog(trivyScanLog(run, report(run)), run) });
 }
+
+/**
+ * `reportJson` as Trivy writes it when it scans `imageRef`: the report names what was scanned
+ * (`ArtifactName` is the reference as given, `Metadata.RepoDigests` the registry's digest of it).
+ * The fixture reports were made from other images, so the test server stamps them; the scan
+ * pipeline checks that the report is about the digest it asked for.
+ */
+export function asTrivyReportOf(reportJson: string, imageRef: string): string {
+    const report = JSON.parse(reportJson) as { ArtifactName?: string; Metadata?: Record<string, unknown> };
+    report.ArtifactName = imageRef;
+    report.Metadata = { ...(report.Metadata ?? {}), RepoDigests: [imageRef] };
+    return JSON.stringify(report);
+}
+
+/** Like trivyScanRun, with the report stamped for the image the run scanned (what real Trivy prints). */
+export function trivyImageScanRun(report: (run: ScheduledRun) => string, editLog?: (log: string, run: ScheduledRun) => string): RunBehaviour {
+    return trivyScanRun((run) => asTrivyReportOf(report(run), run.values['imageRef'] ?? ''), editLog);
+}

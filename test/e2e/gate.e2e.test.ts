@@ -10,7 +10,7 @@ import { TableScanResultStore } from '../../shared/results/tableScanResultStore'
 import { readStorageConnection } from '../../shared/storage/connection';
 import { tables } from '../../shared/storage/names';
 import { startAcrServer, type AcrServer } from '../acr-server/acrServer';
-import { trivyScanRun } from '../acr-server/trivyScanRun';
+import { trivyImageScanRun } from '../acr-server/trivyScanRun';
 import { trivyFixture } from '../scan/support';
 import { startLogAnalyticsServer, type LogAnalyticsServer } from '../log-analytics-server/logAnalyticsServer';
 import { passVerdict, failVerdict, scanOf } from '../results/support';
@@ -87,7 +87,7 @@ describe('quarantine gate through the local host', () => {
 
     it('push into quarantine → scan passes → import by digest; the live push the import causes raises no alert', async () => {
         promoted = acr.registry.putImage({ repository: 'quarantine/web/api', tags: ['1.0'] });
-        acr.onRun(trivyScanRun(() => trivyFixture('cns-website-alpine-3.17-novulns.json')));
+        acr.onRun(trivyImageScanRun(() => trivyFixture('cns-website-alpine-3.17-novulns.json')));
         expect((await deliver([pushEvent('q-push-1', 'quarantine/web/api', promoted, '1.0')])).status).toBe(202);
         await host.idle();
         expect(acr.runs().at(-1)!.values['imageRef']).toBe(`${acr.loginServer}/quarantine/web/api@${promoted}`);

@@ -15,7 +15,7 @@ import { decodeScanRequest } from '../../shared/scan/scanRequest';
 import { poisonQueueOf, queues, tables } from '../../shared/storage/names';
 import { parseTrivyReportJson } from '../../shared/trivy/report';
 import { startAcrServer, type AcrServer } from '../acr-server/acrServer';
-import { trivyScanRun } from '../acr-server/trivyScanRun';
+import { trivyImageScanRun } from '../acr-server/trivyScanRun';
 import { azuriteTable, imagePushed } from '../support/intakeFixtures';
 import { RecordingVerdictObserver, scanRequest, trivyFixture } from '../scan/support';
 import { testAzureAccess } from '../support/testAzureAccess';
@@ -84,7 +84,7 @@ afterAll(async () => {
 
 describe('scan worker through the local host', () => {
     it('turns a quarantine push into a Trivy run, a stored verdict with findings and CVE index, an observer call and an alert', async () => {
-        server.onRun(trivyScanRun(() => juiceShop));
+        server.onRun(trivyImageScanRun(() => juiceShop));
         const runsBefore = server.runs().length;
         expect((await deliver([pushedTo('scan-e2e-pass', 'quarantine/juice-shop', 'a')])).status).toBe(202);
         await host.idle();

@@ -15,7 +15,7 @@ import { poisonQueueOf, queues, tables } from '../../shared/storage/names';
 import { decodeParkedMessage } from '../../shared/storage/parkedMessages';
 import { QueueClient } from '@azure/storage-queue';
 import { startAcrServer, type AcrServer, type ScheduledRun } from '../acr-server/acrServer';
-import { trivyScanLog } from '../acr-server/trivyScanRun';
+import { asTrivyReportOf, trivyScanLog } from '../acr-server/trivyScanRun';
 import { testAzureAccess } from '../support/testAzureAccess';
 import { azuriteTable, imagePushed } from '../support/intakeFixtures';
 import { appEnv } from '../support/appEnv';
@@ -74,7 +74,7 @@ function playRun(run: ScheduledRun) {
         digests['patched'] = run.registry.putImage({ repository, tags: [tag] });
         return { status: 'Succeeded' as const, log: `Patched image pushed to ${run.values['patchedImage']}\n` };
     }
-    return { status: 'Succeeded' as const, log: trivyScanLog(run, reportFor(run.values['imageRef'] ?? '')) };
+    return { status: 'Succeeded' as const, log: trivyScanLog(run, asTrivyReportOf(reportFor(run.values['imageRef'] ?? ''), run.values['imageRef'] ?? '')) };
 }
 
 const configFile = () => {

@@ -15,7 +15,7 @@ import { ScanAttemptError, ScanPipeline } from '../../shared/scan/scanPipeline';
 import { SCAN_REQUEST_SCHEMA, SCAN_REQUEST_VERSION, type ScanReason, type ScanRequest } from '../../shared/scan/scanRequest';
 import { readStorageConnection } from '../../shared/storage/connection';
 import { startAcrServer, type AcrServer } from '../acr-server/acrServer';
-import { trivyScanRun } from '../acr-server/trivyScanRun';
+import { trivyImageScanRun } from '../acr-server/trivyScanRun';
 import { freshStore } from '../results/support';
 import { suffix } from './support';
 import { testAcrConnection } from '../support/testAzureAccess';
@@ -50,7 +50,7 @@ const silent = { log: () => {}, warn: () => {}, error: () => {} };
 beforeAll(async () => {
     const connectionString = inject('azuriteConnectionString');
     server = await startAcrServer({ azuriteConnectionString: connectionString });
-    server.onRun(trivyScanRun(() => report));
+    server.onRun(trivyImageScanRun(() => report));
     const runner = new AcrTaskRunner(
         testAcrConnection(server),
         { schedulePollIntervalMs: 1 },
@@ -145,7 +145,7 @@ describe('new-vulnerability alerts on rescans', () => {
         try {
             await expect(scan(live, 'rescan', [])).rejects.toBeInstanceOf(ScanAttemptError);
         } finally {
-            server.onRun(trivyScanRun(() => report));
+            server.onRun(trivyImageScanRun(() => report));
         }
         const summary = await store.getSummary(digest);
         expect(summary?.verdict.outcome).toBe('fail');

@@ -15,7 +15,7 @@ import { readStorageConnection } from '../../shared/storage/connection';
 import { queues, tables } from '../../shared/storage/names';
 import { parseTrivyReportJson } from '../../shared/trivy/report';
 import { startAcrServer, type AcrServer } from '../acr-server/acrServer';
-import { DEFAULT_VERSION_INFO, trivyScanRun } from '../acr-server/trivyScanRun';
+import { DEFAULT_VERSION_INFO, trivyImageScanRun } from '../acr-server/trivyScanRun';
 import { testAzureAccess } from '../support/testAzureAccess';
 import { appEnv } from '../support/appEnv';
 
@@ -63,7 +63,7 @@ const startHost = () => startLocalHost({ functionsDir: FUNCTIONS_DIR, port: 0, r
 beforeAll(async () => {
     azurite = await startAzurite();
     server = await startAcrServer({ azuriteConnectionString: azurite.connectionString });
-    server.onRun(trivyScanRun(() => report));
+    server.onRun(trivyImageScanRun(() => report));
     useAzureAccess(testAzureAccess(server.ca));
     store = TableScanResultStore.fromConnection(readStorageConnection('TEST', { TEST: azurite.connectionString }));
     await store.ensureTables();

@@ -7,7 +7,7 @@ import { decodeParkedMessage, QueueMessageParking } from '../../shared/storage/p
 import { ScanAttemptError, ScanPipeline } from '../../shared/scan/scanPipeline';
 import { encodeScanRequest } from '../../shared/scan/scanRequest';
 import { startAcrServer, type AcrServer } from '../acr-server/acrServer';
-import { trivyScanRun } from '../acr-server/trivyScanRun';
+import { trivyImageScanRun, trivyScanRun } from '../acr-server/trivyScanRun';
 import { freshStore, randomDigest } from '../results/support';
 import { drainQueue, RecordingVerdictObserver, scanRequest, silentLog, testScanner, trivyFixture } from './support';
 
@@ -58,7 +58,7 @@ async function expectAttemptError(run: Promise<unknown>): Promise<ScanAttemptErr
 
 describe('ScanPipeline with the real scanner on the ACR test server and the real store on Azurite', () => {
     it('fails juice-shop under the default policy and records summary, findings and CVE index; observers get the event', async () => {
-        server.onRun(trivyScanRun(() => juiceShop));
+        server.onRun(trivyImageScanRun(() => juiceShop));
         const { repository, digest } = image('quarantine/juice-shop');
         const request = scanRequest(server.loginServer, repository, digest);
         const runsBefore = server.runs().length;
@@ -84,7 +84,7 @@ describe('ScanPipeline with the real scanner on the ACR test server and the real
     });
 
     it('passes an image without vulnerabilities (cns-website alpine 3.17)', async () => {
-        server.onRun(trivyScanRun(() => noVulns));
+        server.onRun(trivyImageScanRun(() => noVulns));
         const { repository, digest } = image();
         const handled = await pipeline.scan(scanRequest(server.loginServer, repository, digest), 1, silentLog());
         expect(handled).toMatchObject({ status: 'scanned', verdict: { outcome: 'pass' } });
@@ -98,9 +98,9 @@ describe('ScanPipeline with the real scanner on the ACR test server and the real
         const dropped = fewer.Results[0]!.Vulnerabilities.splice(1, 1)[0]!; // CVE-2019-1551 of the first package
         const { repository, digest } = image();
 
-        server.onRun(trivyScanRun(() => JSON.stringify(fewer)));
+        server.onRun(trivyImageScanRun(() => JSON.stringify(fewer)));
         await pipeline.scan(scanRequest(server.loginServer, repository, digest, { requestedAt: new Date(Date.now() - 60_000).toISOString() }), 1, silentLog());
-        server.onRun(trivyScanRun(() => alpine310));
+        server.onRun(trivyImageScanRun(() => alpine310));
         const rescan = scanRequest(server.loginServer, repository, digest, { reason: 'rescan', tag: null, requestId: `rescan-${randomBytes(6).toString('hex')}` });
         await pipeline.scan(rescan, 1, silentLog());
 
@@ -111,7 +111,7 @@ describe('ScanPipeline with the real scanner on the ACR test server and the real
     });
 
     it('retries a failed run, then records verdict error on the last delivery without erasing the last good verdict', async () => {
-        server.onRun(trivyScanRun(() => noVulns));
+        server.onRun(trivyImageScanRun(() => noVulns));
         const { repository, digest } = image();
         await pipeline.scan(scanRequest(server.loginServer, repository, digest, { requestedAt: new Date(Date.now() - 60_000).toISOString() }), 1, silentLog());
 
@@ -132,7 +132,7 @@ describe('ScanPipeline with the real scanner on the ACR test server and the real
     });
 
     it('fails closed on an unverifiable report: error verdict (never pass) when no good scan exists', async () => {
-        server.onRun(trivyScanRun(() => noVulns, (log) => log.replace(/sha256=[a-f0-9]{64}/, `sha256=${'0'.repeat(64)}`)));
+        server.onRun(trivyImageScanRun(() => noVulns, (log) => log.replace(/sha256=[a-f0-9]{64}/, `sha256=${'0'.repeat(64)}`)));
         const { repository, digest } = image();
         const request = scanRequest(server.loginServer, repository, digest);
         await expectAttemptError(pipeline.scan(request, MAX, silentLog()));
@@ -141,8 +141,19 @@ describe('ScanPipeline with the real scanner on the ACR test server and the real
         expect(eventsFor(digest).map((e) => e.verdict.outcome)).toEqual(['error']);
     });
 
-    it('does not run the ACR Task again for a digest already scanned, but tells observers (again) with the stored evidence', async () => {
+    it('fails closed on a verified report of another image: error verdict, never pass', async () => {
+        // The clean cns-website report as Trivy wrote it for its own image, not for the digest asked for.
         server.onRun(trivyScanRun(() => noVulns));
+        const { repository, digest } = image();
+        const request = scanRequest(server.loginServer, repository, digest);
+        await expectAttemptError(pipeline.scan(request, MAX, silentLog()));
+        const summary = await store.getSummary(digest);
+        expect(summary?.verdict).toMatchObject({ outcome: 'error', reasons: [{ code: 'scanner-error', message: expect.stringMatching(new RegExp(`report-invalid.*not ${digest}`)) }] });
+        expect(eventsFor(digest).map((e) => e.verdict.outcome)).toEqual(['error']);
+    });
+
+    it('does not run the ACR Task again for a digest already scanned, but tells observers (again) with the stored evidence', async () => {
+        server.onRun(trivyImageScanRun(() => noVulns));
         const { repository, digest } = image();
         const request = scanRequest(server.loginServer, repository, digest);
         const message = encodeScanRequest(request);
@@ -197,7 +208,7 @@ describe('ScanPipeline with the real scanner on the ACR test server and the real
     });
 
     it('throws (so the host redelivers) when an observer fails, after calling the others', async () => {
-        server.onRun(trivyScanRun(() => noVulns));
+        server.onRun(trivyImageScanRun(() => noVulns));
         const { repository, digest } = image();
         const seen: string[] = [];
         const failing = new ScanPipeline({
