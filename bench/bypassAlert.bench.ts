@@ -9,10 +9,10 @@ import { LockStore } from '../shared/gate/lockStore';
 import { TablePromotionLedger } from '../shared/gate/tablePromotionLedger';
 import { silentLog } from '../shared/intake/intakeLog';
 import { IntakeService } from '../shared/intake/intakeService';
-import { QueueScanRequestSink } from '../shared/intake/scanRequestSink';
+import { QueueScanRequestSink } from '../shared/scan/scanRequestSink';
 import { TableRegistryEventStore } from '../shared/intake/tableEventStore';
 import type { Registry } from '../shared/registry/registry';
-import { readStorageConnection } from '../shared/storage/connection';
+import { readStorageConnection } from '../shared/config/storageConnection';
 import { ratioOf, type BenchResult } from './report';
 
 /*

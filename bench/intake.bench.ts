@@ -5,8 +5,10 @@ import { QueueClient } from '@azure/storage-queue';
 import { InvocationContext } from '@azure/functions';
 import { registryEventIntake } from '../functions/registryEventIntake';
 import { startAzurite } from '../local-host/azurite';
-import { resetApp } from '../shared/app/runtime';
-import { STORAGE_CONNECTION } from '../shared/config/settings';
+import { startServices, stopServices } from '../functions/services';
+import { provisionStorage } from '../shared/storage/provisionStorage';
+import { StorageClients } from '../shared/storage/storageClients';
+import { STORAGE_CONNECTION } from '../shared/config/storageConnection';
 import { encodeScanRequest, scanRequestIdFor } from '../shared/scan/scanRequest';
 import { queues } from '../shared/storage/names';
 import { ratioOf, type BenchResult } from './report';
@@ -58,7 +60,8 @@ export async function run(): Promise<BenchResult> {
             ACR_GUARD_REGISTRY_RESOURCE_ID:
                 '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.ContainerRegistry/registries/contoso',
         });
-        resetApp();
+        await provisionStorage(new StorageClients({ kind: 'connectionString', name: STORAGE_CONNECTION, connectionString: azurite.connectionString }));
+        await startServices(process.env);
         const context = () => new InvocationContext({ functionName: 'registryEventIntake', logHandler: () => undefined });
 
         const baselineQueue = new QueueClient(azurite.connectionString, 'bench-baseline');
@@ -132,7 +135,7 @@ export async function run(): Promise<BenchResult> {
             ],
         };
     } finally {
-        resetApp();
+        stopServices();
         for (const key of Object.keys(process.env)) if (!(key in previous)) delete process.env[key];
         Object.assign(process.env, previous);
         await azurite.stop();

@@ -8,7 +8,7 @@ import type { ScanRecord } from '../shared/results/scanResultStore';
 import { summaryPartition } from '../shared/results/summaryEntity';
 import { TableScanResultStore } from '../shared/results/tableScanResultStore';
 import { newGeneration } from '../shared/results/tableKeys';
-import { readStorageConnection } from '../shared/storage/connection';
+import { readStorageConnection } from '../shared/config/storageConnection';
 import { SEVERITIES, type Finding } from '../shared/trivy/finding';
 
 const N = 5000;
@@ -54,7 +54,7 @@ export async function run(): Promise<void> {
         const suffix = randomBytes(3).toString('hex');
         const names = { summaries: `benchsum${suffix}`, findings: `benchfnd${suffix}`, index: `benchidx${suffix}` };
         const store = TableScanResultStore.fromConnection(readStorageConnection('BENCH', { BENCH: azurite.connectionString }), names);
-        await store.ensureTables();
+        await Promise.all(Object.values(names).map((name) => TableClient.fromConnectionString(azurite.connectionString, name, { allowInsecureConnection: true }).createTable()));
         const findings = syntheticFindings(N);
         const rows = groupFindings(findings);
         const scanOf = (digest: string): ScanRecord => ({

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { settingsCatalog } from '../shared/config/settings';
-import { readSettings, SettingsError } from '../shared/config/setting';
+import { readSettings } from '../shared/config/setting';
+import { SettingsError } from '../shared/config/settingsError';
 import { isRegistry } from '../shared/oci/reference';
 import { decideIntake } from '../shared/intake/decide';
 import type { Route, RoutingRules } from '../shared/intake/route';

@@ -1,13 +1,13 @@
 import { app, type InvocationContext, type Timer } from '@azure/functions';
 import { startPatchCycle } from '../shared/patching/patchCycle';
-import { patching } from '../shared/patching/patchingApp';
+import { services } from './services';
 
 /**
  * Hourly: asks whether a continuous-patching cycle is due (every N days from the last start,
  * ACR_GUARD_PATCH_SCHEDULE) and, when it is, plans it and fans out patch requests.
  */
 export async function patchCycleTimer(_timer: Timer, context: InvocationContext): Promise<void> {
-    const outcome = await startPatchCycle(patching().cycleDeps, 'timer', context);
+    const outcome = await startPatchCycle((await services().patching()).cycleDeps, 'timer', context);
     if (!outcome.started) context.log(`patch cycle not started: ${outcome.reason}${outcome.nextRunAt ? ` (next due ${outcome.nextRunAt.toISOString()})` : ''}`);
 }
 

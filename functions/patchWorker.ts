@@ -1,8 +1,7 @@
 import { app, type InvocationContext } from '@azure/functions';
-import { STORAGE_CONNECTION } from '../shared/config/settings';
-import { patching } from '../shared/patching/patchingApp';
+import { STORAGE_CONNECTION } from '../shared/config/storageConnection';
 import { decodePatchRequest } from '../shared/patching/patchRequest';
-import { messageParking } from '../shared/app/messageParking';
+import { services } from './services';
 import { poisonQueueOf, queues } from '../shared/storage/names';
 import { originalMessageText, queueTriggerText } from '../shared/storage/queueTrigger';
 
@@ -16,10 +15,10 @@ export async function patchWorker(message: unknown, context: InvocationContext):
     if (!decoded.ok) {
         const reason = `malformed patch request: ${decoded.reason}`;
         context.error(`${queues.patchRequests}: ${reason}; parking the message in ${poisonQueueOf(queues.patchRequests)}`);
-        await messageParking().park(queues.patchRequests, originalMessageText(message, queueTriggerText(context)), reason);
+        await (await services().parking()).park(queues.patchRequests, originalMessageText(message, queueTriggerText(context)), reason);
         return;
     }
-    await patching().worker.handle(decoded.request, context);
+    await (await services().patching()).worker.handle(decoded.request, context);
 }
 
 app.storageQueue('patchWorker', { queueName: queues.patchRequests, connection: STORAGE_CONNECTION, handler: patchWorker });

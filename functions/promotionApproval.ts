@@ -1,5 +1,5 @@
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
-import { gateServices } from '../shared/gate/gateApp';
+import { services } from './services';
 
 /**
  * POST /api/promotions {repository, digest, tag}: approves a passed quarantined image for
@@ -13,7 +13,7 @@ export async function promotionApproval(request: HttpRequest, context: Invocatio
     } catch {
         return { status: 400, jsonBody: { error: 'invalid-json', reason: 'the body must be JSON: {"repository", "digest", "tag"}' } };
     }
-    const answer = await gateServices().approval.approve(body);
+    const answer = await (await services().approval()).approve(body);
     if (answer.status >= 400) context.warn(`promotion refused (${answer.status}): ${String(answer.body.reason)}`);
     return { status: answer.status, jsonBody: answer.body };
 }

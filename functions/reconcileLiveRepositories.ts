@@ -1,9 +1,9 @@
 import { app, type InvocationContext, type Timer } from '@azure/functions';
-import { gateServices } from '../shared/gate/gateApp';
+import { services } from './services';
 
 /** Reads ACR resource logs for writes into live/ and alerts on every digest without a promotion. */
 export async function reconcileLiveRepositories(_timer: Timer, context: InvocationContext): Promise<void> {
-    const report = await gateServices().reconciler.run();
+    const report = await (await services().reconciler()).run();
     context.log(`reconciliation ${report.window.start}..${report.window.end}: ${report.rows} row(s), ${report.images} image(s), ${report.bypasses} bypass(es), ${report.newAlerts} new alert(s)`);
 }
 

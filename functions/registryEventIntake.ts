@@ -1,5 +1,5 @@
 import { app, type InvocationContext } from '@azure/functions';
-import { intakeService } from '../shared/intake/intakeApp';
+import { services } from './services';
 
 /**
  * ACR events from the registry's Event Grid system topic. The host hands events over one at a
@@ -9,7 +9,7 @@ import { intakeService } from '../shared/intake/intakeApp';
  */
 export async function registryEventIntake(event: unknown, context: InvocationContext): Promise<void> {
     try {
-        await intakeService().handle(event, context);
+        await (await services().intake()).handle(event, context);
     } catch (err) {
         context.error(`registry event intake failed; Event Grid will redeliver: ${(err as Error).message}`);
         throw err;

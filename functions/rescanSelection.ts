@@ -1,5 +1,5 @@
 import { app, type InvocationContext, type Timer } from '@azure/functions';
-import { rescanSelection } from '../shared/rescan/rescanApp';
+import { services } from './services';
 
 /**
  * Continuous scanning: on its schedule, selects live images whose verdict a rescan could change
@@ -7,7 +7,7 @@ import { rescanSelection } from '../shared/rescan/rescanApp';
  * the bulk lane that push scans never wait behind. Idempotent: a repeated run queues nothing new.
  */
 export async function rescanSelectionTimer(_timer: Timer, context: InvocationContext): Promise<void> {
-    const run = await rescanSelection().run();
+    const run = await (await services().rescanSelection()).run();
     context.log(`rescan selection ${run.runId}: ${run.queued} queued of ${run.candidates} candidate(s)`);
 }
 

@@ -1,7 +1,7 @@
 import { app, type InvocationContext } from '@azure/functions';
-import { STORAGE_CONNECTION } from '../shared/config/settings';
+import { STORAGE_CONNECTION } from '../shared/config/storageConnection';
 import { dequeueCountOf, queueTriggerText } from '../shared/storage/queueTrigger';
-import { scanPipeline } from '../shared/scan/scanApp';
+import { services } from './services';
 import { queues } from '../shared/storage/names';
 
 /**
@@ -10,7 +10,7 @@ import { queues } from '../shared/storage/names';
  * (ScanRequest v1), same pipeline, same fail-closed rules as scanWorker.
  */
 export async function rescanWorker(message: unknown, context: InvocationContext): Promise<void> {
-    await scanPipeline().handle(
+    await (await services().scanPipeline()).handle(
         { queue: queues.rescanRequests, message, messageText: queueTriggerText(context), dequeueCount: dequeueCountOf(context) },
         context,
     );

@@ -1,15 +1,8 @@
 import { app, type InvocationContext } from '@azure/functions';
-import { STORAGE_CONNECTION } from '../shared/config/settings';
+import { STORAGE_CONNECTION } from '../shared/config/storageConnection';
 import { dequeueCountOf, queueTriggerText } from '../shared/storage/queueTrigger';
-import { gatePolicy, maxDequeueCount, scanPipeline } from '../shared/scan/scanApp';
+import { services } from './services';
 import { queues } from '../shared/storage/names';
-
-// The gate policy and host.json's maxDequeueCount are read once, at start-up: a bad policy file
-// fails the start with a message naming ACR_GUARD_GATE_POLICY_PATH instead of failing scans.
-app.hook.appStart(() => {
-    gatePolicy();
-    maxDequeueCount();
-});
 
 /**
  * Scans one image pushed into quarantine (a ScanRequest on `scan-requests`), by digest. Throws to
@@ -17,7 +10,7 @@ app.hook.appStart(() => {
  * message moves to `scan-requests-poison`. Malformed or refused requests are parked there at once.
  */
 export async function scanWorker(message: unknown, context: InvocationContext): Promise<void> {
-    await scanPipeline().handle(
+    await (await services().scanPipeline()).handle(
         { queue: queues.scanRequests, message, messageText: queueTriggerText(context), dequeueCount: dequeueCountOf(context) },
         context,
     );

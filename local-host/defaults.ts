@@ -1,4 +1,4 @@
-import { STORAGE_CONNECTION } from '../shared/config/settings';
+import { STORAGE_CONNECTION } from '../shared/config/storageConnection';
 
 /**
  * The app settings `npm start` uses when there is no local.settings.json: everything points at

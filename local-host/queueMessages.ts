@@ -1,5 +1,7 @@
 import type { QueueClient } from '@azure/storage-queue';
-import { createQueueClient, readStorageConnection } from '../shared/storage/connection';
+import { readStorageConnection } from '../shared/config/storageConnection';
+import { createAzureAccess } from '../shared/azure/azureAccess';
+import { createQueueClient } from '../shared/storage/storageClients';
 import type { QueueOptions } from './hostJson';
 
 /**
@@ -9,7 +11,9 @@ import type { QueueOptions } from './hostJson';
  * host.json `extensions.queues.messageEncoding` says.
  */
 export function queueClientFor(connection: string, queueName: string): QueueClient {
-    return createQueueClient(readStorageConnection(connection, process.env), queueName);
+    const storage = readStorageConnection(connection, process.env);
+    // Identity-based: the host's own credential, chosen as the app chooses its own.
+    return createQueueClient(storage, queueName, storage.kind === 'identity' ? createAzureAccess(storage).credential : undefined);
 }
 
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;

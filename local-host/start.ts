@@ -8,8 +8,9 @@ import { readHostJson } from './hostJson';
 import { startLocalHost, type LocalHost } from './index';
 import { readLocalSettings } from './localSettings';
 import { consoleSink } from './logs';
-import { provisionLocalStorage } from './provisionStorage';
-import { STORAGE_CONNECTION } from '../shared/config/settings';
+import { provisionStorage } from '../shared/storage/provisionStorage';
+import { StorageClients } from '../shared/storage/storageClients';
+import { STORAGE_CONNECTION } from '../shared/config/storageConnection';
 
 /**
  * `npm start`: Azurite on its usual ports (data in ./.azurite) plus either Core Tools
@@ -83,7 +84,7 @@ async function runLocalHost(root: string): Promise<void> {
     console.log(fromFile ? 'Settings: local.settings.json Values' : 'Settings: embedded defaults (local-host/defaults.ts); create local.settings.json to override');
     const storage = env[STORAGE_CONNECTION];
     if (storage && !storage.includes('__')) {
-        const made = await provisionLocalStorage(storage);
+        const made = await provisionStorage(new StorageClients({ kind: 'connectionString', name: STORAGE_CONNECTION, connectionString: storage }));
         console.log(`Storage: ${made.queues.length} queues and ${made.tables.length} tables ready (as infra/ creates them in Azure)`);
     }
     let host: LocalHost;

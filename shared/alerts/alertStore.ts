@@ -1,7 +1,6 @@
 import { odata, type TableClient, type TableEntityResult } from '@azure/data-tables';
 import { RestError } from '@azure/core-rest-pipeline';
 import { isUndelivered, type Alert, type AlertKind, type AlertState, type AlertSubject } from './alert';
-import { onceUntilSuccess } from '../storage/onceUntilSuccess';
 
 /**
  * The `Alerts` table. One row per alert: PartitionKey = alertId (spreads writes, point reads by
@@ -116,12 +115,8 @@ const isStatus = (err: unknown, status: number) => err instanceof RestError && e
 export class AlertStore {
     constructor(private readonly table: TableClient) {}
 
-    /** Creates the table once per instance (infra/ creates it in Azure; Azurite starts empty). */
-    private readonly ensureTable = onceUntilSuccess(() => this.table.createTable());
-
     /** Conditional insert: true if this call created the row, false if the alert already exists. */
     async insert(stored: StoredAlert): Promise<boolean> {
-        await this.ensureTable();
         try {
             await this.table.createEntity(toEntity(stored));
             return true;
@@ -136,7 +131,6 @@ export class AlertStore {
     }
 
     private async readWithEtag(alertId: string): Promise<{ stored: StoredAlert; etag: string } | undefined> {
-        await this.ensureTable();
         try {
             const e = await this.table.getEntity<Record<string, unknown>>(alertId, ROW_KEY);
             return { stored: fromEntity(e), etag: e.etag };
@@ -182,7 +176,6 @@ export class AlertStore {
     }
 
     private async query(filter: string): Promise<StoredAlert[]> {
-        await this.ensureTable();
         const out: StoredAlert[] = [];
         for await (const e of this.table.listEntities<Record<string, unknown>>({ queryOptions: { filter } })) {
             out.push(fromEntity(e));

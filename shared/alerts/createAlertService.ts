@@ -1,8 +1,7 @@
 import type { TableClient } from '@azure/data-tables';
-import { azureAccess, createAzureAccess, type AzureAccess } from '../app/azureAccess';
-import { perApp } from '../app/runtime';
+import { createAzureAccess, type AzureAccess } from '../azure/azureAccess';
 import type { Settings } from '../config/settings';
-import { createTableClient } from '../storage/connection';
+import { createTableClient } from '../storage/storageClients';
 import { tables } from '../storage/names';
 import type { AlertSink } from './alertSink';
 import { AlertService, type AlertServiceOptions } from './alertService';
@@ -22,7 +21,7 @@ export interface AlertServiceDeps extends Omit<AlertServiceOptions, 'store' | 's
     readonly tableClient?: TableClient;
     /**
      * How the Event Grid sink reaches its topic (credential and client options, e.g. tlsOptions for a
-     * local topic with a self-signed certificate). The app passes azureAccess(); default: the
+     * local topic with a self-signed certificate). The composition root passes the app's access; default: the
      * production access for these settings (createAzureAccess).
      */
     readonly azure?: Pick<AzureAccess, 'credential' | 'clientOptions'>;
@@ -36,7 +35,7 @@ export interface AlertServiceDeps extends Omit<AlertServiceOptions, 'store' | 's
 export function createAlertSinks(settings: AlertSettings, deps: AlertServiceDeps = {}): AlertSink[] {
     const sinks: AlertSink[] = [createLogSink(deps.logWriter)];
     if (settings.alertTopicEndpoint) {
-        const azure = deps.azure ?? createAzureAccess(settings);
+        const azure = deps.azure ?? createAzureAccess(settings.storage);
         sinks.push(createEventGridSink({ endpoint: settings.alertTopicEndpoint, credential: azure.credential, clientOptions: azure.clientOptions }));
     }
     if (settings.alertWebhookUrl) {
@@ -63,6 +62,3 @@ export function createAlertService(settings: AlertSettings, deps: AlertServiceDe
         ...(deps.log ? { log: deps.log } : {}),
     });
 }
-
-/** The app's AlertService (functions/ and the gate call this). */
-export const appAlertService = perApp((settings) => createAlertService(settings, { azure: azureAccess() }));

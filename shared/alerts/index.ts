@@ -18,4 +18,4 @@ export { alertCloudEvent, createEventGridSink, type AlertEventData, type EventGr
 export { ALERT_LOG_PREFIX, alertLogLine, createLogSink, type LogWriter } from './logSink';
 export { createWebhookSink, type WebhookSinkOptions } from './webhookSink';
 export { slackPayload, teamsPayload, webhookFormatFor, type WebhookFormat, type WebhookFormatSetting } from './webhookPayloads';
-export { appAlertService, createAlertService, createAlertSinks, type AlertServiceDeps, type AlertSettings } from './createAlertService';
+export { createAlertService, createAlertSinks, type AlertServiceDeps, type AlertSettings } from './createAlertService';

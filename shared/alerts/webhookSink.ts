@@ -1,7 +1,7 @@
 import type { AlertSink } from './alertSink';
 import { isRetryableStatus, parseRetryAfter, SinkDeliveryError } from './alertSink';
 import { webhookFormatFor, webhookPayload, type WebhookFormatSetting } from './webhookPayloads';
-import { redactUrl } from './webhookUrl';
+import { redactUrl } from '../validation/webhookUrl';
 
 export interface WebhookSinkOptions {
     /** A secret (Slack/Teams put the credential in the path): never logged, never in an error. */

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { SettingsError } from './settingsError';
 
 /**
  * One application setting: the environment variable it is read from, what it means (shown in
@@ -22,12 +23,6 @@ export function setting<S extends z.ZodType>(
 }
 
 /** A setting that is absent or does not parse. The message names every offending setting. */
-export class SettingsError extends Error {
-    constructor(readonly problems: readonly string[]) {
-        super(`acr-guard cannot start: ${problems.length} setting problem(s):\n  - ${problems.join('\n  - ')}`);
-        this.name = 'SettingsError';
-    }
-}
 
 /** Reads and parses every setting of a catalog, collecting all problems before failing. */
 export function readSettings<C extends Record<string, Setting>>(

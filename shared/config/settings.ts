@@ -1,15 +1,12 @@
 import { z } from 'zod';
 import { isRegistry } from '../oci/reference';
-import { readStorageConnection, type StorageConnection } from '../storage/connection';
-import { booleanFlag, httpsUrl, positiveInt, readSettings, repositoryPrefix, setting, SettingsError } from './setting';
-import { secretWebhookUrl } from '../alerts/webhookUrl';
-import { patchConfigFile } from '../patching/patchConfigFile';
-import { parseSchedule } from '../patching/schedule';
-import { MAX_PULLED_WITHIN_DAYS } from '../rescan/pulledImagesQuery';
-import { FUNCTION_TIMEOUT_SECONDS, MAX_SCAN_TIMEOUT_SECONDS, MIN_SCAN_TIMEOUT_SECONDS } from '../registry/trivyScanTask';
+import { readStorageConnection, STORAGE_CONNECTION, type StorageConnection } from './storageConnection';
+import { booleanFlag, httpsUrl, positiveInt, readSettings, repositoryPrefix, setting } from './setting';
+import { SettingsError } from './settingsError';
+import { secretWebhookUrl } from '../validation/webhookUrl';
+import { parseSchedule } from '../validation/patchSchedule';
+import { FUNCTION_TIMEOUT_SECONDS, MAX_PULLED_WITHIN_DAYS, MAX_SCAN_TIMEOUT_SECONDS, MIN_SCAN_TIMEOUT_SECONDS } from './limits';
 
-/** The name of the storage connection the app's queues and tables use (`<name>` or `<name>__*`). */
-export const STORAGE_CONNECTION = 'ACR_GUARD_STORAGE';
 
 /**
  * Every plain application setting acr-guard reads. Storage connections are read separately
@@ -128,10 +125,11 @@ export const settingsCatalog = {
         '900',
     ),
     // --- Continuous patching (shared/patching; owner: patchcycle) -----------------------------
-    patchConfig: setting(
+    patchConfigPath: setting(
         'ACR_GUARD_PATCH_CONFIG_PATH',
-        // Read and validated at start-up: a bad file fails the start naming this setting.
-        patchConfigFile.optional(),
+        // The file is read and validated at start-up (shared/patching/patchConfigFile.ts, called by
+        // the composition root): a bad file fails the start naming this setting.
+        z.string().trim().min(1).optional(),
         'path of the continuouspatching.json file (ACR Continuous Patching format); unset = continuous patching off',
         '/home/site/wwwroot/continuouspatching.json',
     ),

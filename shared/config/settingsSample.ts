@@ -1,4 +1,5 @@
-import { settingsCatalog, STORAGE_CONNECTION } from './settings';
+import { settingsCatalog } from './settings';
+import { STORAGE_CONNECTION } from './storageConnection';
 
 /**
  * The content of local.settings.sample.json, derived from the settings catalog so the two can

@@ -1,7 +1,6 @@
 import type { TableClient } from '@azure/data-tables';
 import { createHash } from 'node:crypto';
 import { isNotFound } from './tableKeys';
-import { onceUntilSuccess } from '../storage/onceUntilSuccess';
 
 /**
  * The reconciler's checkpoint (`GateCheckpoints`), one row per registry (RowKey = a hash of the
@@ -22,14 +21,11 @@ export interface Checkpoint {
 export class CheckpointStore {
     constructor(private readonly table: TableClient) {}
 
-    private readonly ready = onceUntilSuccess(() => this.table.createTable());
-
     private key(registryResourceId: string): string {
         return createHash('sha256').update(registryResourceId.toLowerCase()).digest('hex').slice(0, 40);
     }
 
     async get(registryResourceId: string): Promise<Checkpoint | null> {
-        await this.ready();
         try {
             const e = await this.table.getEntity<{ checkpoint: string; capped?: boolean }>(PARTITION, this.key(registryResourceId));
             const at = new Date(e.checkpoint);
@@ -41,7 +37,6 @@ export class CheckpointStore {
     }
 
     async set(registryResourceId: string, checkpoint: Checkpoint): Promise<void> {
-        await this.ready();
         await this.table.upsertEntity(
             { partitionKey: PARTITION, rowKey: this.key(registryResourceId), registryResourceId, checkpoint: checkpoint.at.toISOString(), capped: !checkpoint.complete },
             'Replace',

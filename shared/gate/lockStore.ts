@@ -1,6 +1,5 @@
 import type { TableClient } from '@azure/data-tables';
 import { isConflict, isNotFound, repositoryKey } from './tableKeys';
-import { onceUntilSuccess } from '../storage/onceUntilSuccess';
 
 /** One lock acr-guard placed on a bypassing image (`Locks` table: PartitionKey = digest, RowKey = repository). */
 export interface LockRecord {
@@ -24,14 +23,11 @@ interface LockEntity {
 export class LockStore {
     constructor(private readonly table: TableClient) {}
 
-    private readonly ready = onceUntilSuccess(() => this.table.createTable());
-
     async get(repository: string, digest: string): Promise<LockRecord | null> {
         return (await this.read(repository, digest))?.lock ?? null;
     }
 
     private async read(repository: string, digest: string): Promise<{ lock: LockRecord; etag: string } | null> {
-        await this.ready();
         try {
             const e = await this.table.getEntity<LockEntity>(digest, repositoryKey(repository));
             return { lock: { repository: e.repository, digest: e.partitionKey, tags: JSON.parse(e.tags) as string[], lockedAt: e.lockedAt, alertId: e.alertId }, etag: e.etag };
@@ -43,7 +39,6 @@ export class LockStore {
 
     /** Records (or extends with a tag) a lock; concurrent writers merge tags under the ETag. */
     async record(lock: LockRecord): Promise<void> {
-        await this.ready();
         for (let attempt = 0; attempt < 20; attempt++) {
             const read = await this.read(lock.repository, lock.digest);
             const current = read?.lock;

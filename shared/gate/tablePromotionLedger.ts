@@ -1,7 +1,6 @@
 import { odata, type TableClient } from '@azure/data-tables';
 import { type Promotion, type PromotionIntent, type PromotionLedger, type PromotionState } from './promotionLedger';
 import { isConflict, isNotFound, repositoryFromKey, repositoryKey } from './tableKeys';
-import { onceUntilSuccess } from '../storage/onceUntilSuccess';
 
 /**
  * The ledger on Table storage (`Promotions`): PartitionKey = digest, RowKey = target repository
@@ -53,10 +52,7 @@ export class TablePromotionLedger implements PromotionLedger {
         private readonly now: () => Date = () => new Date(),
     ) {}
 
-    private readonly ready = onceUntilSuccess(() => this.table.createTable());
-
     async recordIntent(intent: PromotionIntent): Promise<Promotion> {
-        await this.ready();
         const at = this.now().toISOString();
         const fresh: PromotionEntity = {
             partitionKey: intent.digest,
@@ -107,13 +103,11 @@ export class TablePromotionLedger implements PromotionLedger {
     }
 
     async find(targetRepository: string, digest: string): Promise<Promotion | null> {
-        await this.ready();
         const entity = await this.read(targetRepository, digest);
         return entity ? toPromotion(entity.entity) : null;
     }
 
     async findByDigest(digest: string): Promise<Promotion[]> {
-        await this.ready();
         const out: Promotion[] = [];
         for await (const e of this.table.listEntities<PromotionEntity>({ queryOptions: { filter: odata`PartitionKey eq ${digest}` } })) {
             out.push(toPromotion(e));
@@ -133,7 +127,6 @@ export class TablePromotionLedger implements PromotionLedger {
 
     /** Read-modify-write under the ETag; `change` returns undefined for "nothing to do". */
     private async change(targetRepository: string, digest: string, change: (e: PromotionEntity) => PromotionEntity | undefined): Promise<Promotion | null> {
-        await this.ready();
         for (let attempt = 0; attempt < MAX_CONFLICT_RETRIES; attempt++) {
             const current = await this.read(targetRepository, digest);
             if (!current) return null;

@@ -7,7 +7,7 @@ import type { EventKey, RegistryEventStore } from './eventStore';
 import type { IntakeLog } from './intakeLog';
 import type { LivePushObserver } from './livePushObserver';
 import type { Route, RoutingDecision, RoutingRules } from './route';
-import type { ScanRequestSink } from './scanRequestSink';
+import type { ScanRequestSink } from '../scan/scanRequestSink';
 
 export interface IntakeDependencies {
     readonly store: RegistryEventStore;

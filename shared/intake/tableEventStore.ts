@@ -3,7 +3,6 @@ import type { PartialRegistryEvent, RegistryEvent } from '../events/registryEven
 import { GroupCommit } from '../storage/groupCommit';
 import type { DigestEntry, EventKey, EventRecord, RegistryEventStore } from './eventStore';
 import type { Route } from './route';
-import { onceUntilSuccess } from '../storage/onceUntilSuccess';
 
 /*
  * Layout of the RegistryEvents table (both row kinds are point-addressable):
@@ -97,16 +96,11 @@ export class TableRegistryEventStore implements RegistryEventStore {
         this.inserts = new GroupCommit((records) => this.insertMany(records), { maxBatch: MAX_ENTITIES_PER_TRANSACTION, maxInFlight: 2 });
     }
 
-    /** Creates the table once per instance (a no-op when infra/ already did); retried after a failure. */
-    private readonly ensureTable = onceUntilSuccess(() => this.table.createTable());
-
     async get(key: EventKey): Promise<EventRecord | undefined> {
-        await this.ensureTable();
         return this.reads.submit(key);
     }
 
     async insert(record: EventRecord): Promise<boolean> {
-        await this.ensureTable();
         return this.inserts.submit(record);
     }
 
@@ -167,7 +161,6 @@ export class TableRegistryEventStore implements RegistryEventStore {
     }
 
     async recordDigest(entry: DigestEntry): Promise<void> {
-        await this.ensureTable();
         const entity: DigestEntity = {
             partitionKey: digestPartition(entry.digest),
             rowKey: `${encodeKey(entry.eventType.split('.').pop() ?? entry.eventType)}:${encodeKey(entry.eventId)}`,
@@ -184,7 +177,6 @@ export class TableRegistryEventStore implements RegistryEventStore {
     }
 
     async findByDigest(digest: string): Promise<DigestEntry[]> {
-        await this.ensureTable();
         const found: DigestEntry[] = [];
         const rows = this.table.listEntities<DigestEntity>({
             queryOptions: { filter: odata`PartitionKey eq ${digestPartition(digest)}` },

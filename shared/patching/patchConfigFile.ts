@@ -1,10 +1,12 @@
 import { readFileSync, statSync } from 'node:fs';
-import { z } from 'zod';
+import { SettingsError } from '../config/settingsError';
 import { MAX_CONFIG_BYTES, parsePatchingConfig, type PatchingConfig } from './config';
+
+const PATCH_CONFIG_SETTING = 'ACR_GUARD_PATCH_CONFIG_PATH';
 
 /**
  * The `ACR_GUARD_PATCH_CONFIG_PATH` setting: a path to a `continuouspatching.json`, read and
- * validated (with the same validator as `acr-guard patch plan`) when the settings are loaded, so
+ * validated (with the same validator as `acr-guard patch plan`) at start-up, so
  * a missing or invalid file fails start-up with a message naming the setting instead of failing
  * the first cycle days later. The file checks keep the az CLI extension's wording.
  */
@@ -29,12 +31,14 @@ export function readPatchConfigFile(path: string): { ok: true; config: PatchingC
     return parsePatchingConfig(text);
 }
 
-/** zod: path -> validated PatchingConfig. */
-export const patchConfigFile = z.string().transform((path, ctx): PatchingConfig => {
+/**
+ * The continuous-patching configuration named by ACR_GUARD_PATCH_CONFIG_PATH, or undefined when
+ * patching is off. The composition root calls it at start-up, so a missing or invalid file fails
+ * the start with a message naming the setting instead of failing the first cycle days later.
+ */
+export function loadPatchConfig(path: string | undefined): PatchingConfig | undefined {
+    if (path === undefined) return undefined;
     const read = readPatchConfigFile(path);
-    if (!read.ok) {
-        for (const error of read.errors) ctx.addIssue({ code: 'custom', message: error });
-        return z.NEVER;
-    }
+    if (!read.ok) throw new SettingsError(read.errors.map((e) => `${PATCH_CONFIG_SETTING} is malformed: ${e}`));
     return read.config;
-});
+}

@@ -5,7 +5,7 @@ import type { PatchRequestSink } from './patchRequestSink';
 import { staggerDelaySeconds } from './patchRequestSink';
 import type { CycleRecord, PatchCycleStore } from './patchRunStore';
 import { planRepositories } from './plan';
-import { decideRun } from './schedule';
+import { decideRun } from '../validation/patchSchedule';
 import type { TagSource } from './tagSource';
 
 export interface PatchCycleDeps {

@@ -1,6 +1,5 @@
 import type { QueueClient } from '@azure/storage-queue';
 import { encodePatchRequest, type PatchRequest } from './patchRequest';
-import { onceUntilSuccess } from '../storage/onceUntilSuccess';
 
 /** Where patch requests go: the `patch-requests` queue in the app. */
 export interface PatchRequestSink {
@@ -14,11 +13,8 @@ export const MAX_VISIBILITY_SECONDS = 7 * 24 * 60 * 60 - 60;
 export class QueuePatchRequestSink implements PatchRequestSink {
     constructor(private readonly queue: QueueClient) {}
 
-    private readonly ensureQueue = onceUntilSuccess(() => this.queue.createIfNotExists());
-
     async send(request: PatchRequest, delaySeconds = 0): Promise<void> {
         const text = encodePatchRequest(request);
-        await this.ensureQueue();
         const delay = Math.max(0, Math.min(MAX_VISIBILITY_SECONDS, Math.floor(delaySeconds)));
         // A delayed message must outlive its delay: -1 = no expiry (the default TTL is 7 days).
         await this.queue.sendMessage(text, delay > 0 ? { visibilityTimeout: delay, messageTimeToLive: -1 } : {});

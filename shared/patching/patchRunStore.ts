@@ -1,6 +1,5 @@
 import { RestError, type TableClient } from '@azure/data-tables';
 import { encodeKeyPart, joinKey } from '../results/tableKeys';
-import { onceUntilSuccess } from '../storage/onceUntilSuccess';
 
 /**
  * Table storage for continuous patching:
@@ -120,10 +119,7 @@ const isStatus = (err: unknown, ...codes: number[]) => err instanceof RestError 
 export class PatchRunStore {
     constructor(private readonly table: TableClient) {}
 
-    private readonly ensureTable = onceUntilSuccess(() => this.table.createTable());
-
     async get(cycleId: string, repository: string, tag: string): Promise<PatchRun | null> {
-        await this.ensureTable();
         try {
             return fromEntity(await this.table.getEntity(runPartition(cycleId), runRow(repository, tag)));
         } catch (err) {
@@ -134,7 +130,6 @@ export class PatchRunStore {
 
     /** Writes the row (last writer wins: one worker owns a row at a time) and, for a pushed patch, its pointer. */
     async put(run: PatchRun): Promise<void> {
-        await this.ensureTable();
         if (run.targetRepository && run.status !== 'skipped') {
             // The pointer first: a verdict that arrives before the row update still finds the run.
             await this.table.upsertEntity(
@@ -147,7 +142,6 @@ export class PatchRunStore {
 
     /** The newest run that pushed (or will push) `targetRepository:patchTag`. */
     async findByTarget(targetRepository: string, patchTag: string): Promise<PatchRun | null> {
-        await this.ensureTable();
         let pointer: Record<string, unknown>;
         try {
             pointer = await this.table.getEntity(targetPartition(targetRepository), encodeKeyPart(patchTag));
@@ -159,7 +153,6 @@ export class PatchRunStore {
     }
 
     async listCycle(cycleId: string): Promise<PatchRun[]> {
-        await this.ensureTable();
         const out: PatchRun[] = [];
         const pk = runPartition(cycleId).replace(/'/g, "''");
         for await (const e of this.table.listEntities({ queryOptions: { filter: `PartitionKey eq '${pk}'` } })) out.push(fromEntity(e));
@@ -192,10 +185,7 @@ const STATE_KEY = { partitionKey: 'schedule', rowKey: 'state' } as const;
 export class PatchCycleStore {
     constructor(private readonly table: TableClient) {}
 
-    private readonly ensureTable = onceUntilSuccess(() => this.table.createTable());
-
     async getState(): Promise<ScheduleState | null> {
-        await this.ensureTable();
         try {
             const e = await this.table.getEntity<{ lastRunAt: Date | string; lastCycleId: string }>(STATE_KEY.partitionKey, STATE_KEY.rowKey);
             return { lastRunAt: new Date(e.lastRunAt), lastCycleId: e.lastCycleId, etag: e.etag };
@@ -210,7 +200,6 @@ export class PatchCycleStore {
      * read (`previous` null = no state yet). False when another starter got there first.
      */
     async claim(previous: ScheduleState | null, cycleId: string, at: Date): Promise<boolean> {
-        await this.ensureTable();
         const entity = { ...STATE_KEY, lastRunAt: at, lastCycleId: cycleId };
         try {
             if (previous === null) await this.table.createEntity(entity);
@@ -223,7 +212,6 @@ export class PatchCycleStore {
     }
 
     async putCycle(cycle: CycleRecord): Promise<void> {
-        await this.ensureTable();
         await this.table.upsertEntity(
             { partitionKey: 'cycle', rowKey: encodeKeyPart(cycle.cycleId), ...cycle, finishedAt: cycle.finishedAt ?? undefined, message: (cycle.message ?? '').slice(0, 4000) },
             'Replace',
@@ -231,7 +219,6 @@ export class PatchCycleStore {
     }
 
     async getCycle(cycleId: string): Promise<CycleRecord | null> {
-        await this.ensureTable();
         try {
             const e = await this.table.getEntity<Record<string, unknown>>('cycle', encodeKeyPart(cycleId));
             return {

@@ -1,5 +1,4 @@
-import { azureAccess, type AzureAccess } from '../app/azureAccess';
-import { perApp } from '../app/runtime';
+import type { AzureAccess } from '../azure/azureAccess';
 import { registryEndpoint, type Settings } from '../config/settings';
 import { AcrConnection } from './acrConnection';
 import { AcrRegistry } from './acrRegistry';
@@ -22,7 +21,7 @@ type AcrSettings = Pick<
     'registryResourceId' | 'armEndpoint' | 'registryEndpoint' | 'registryLoginServer' | 'trivyImage' | 'trivyDbRepositories' | 'scanTimeoutSeconds'
 >;
 
-/** The adapters for these settings, reaching Azure with `access` (the app passes azureAccess()). */
+/** The adapters for these settings, reaching Azure with `access` (the composition root passes the app's). */
 export function createAcrAdapters(settings: AcrSettings, access: AzureAccess): AcrAdapters {
     const connection = new AcrConnection({
         credential: access.credential,
@@ -50,6 +49,3 @@ export function createAcrAdapters(settings: AcrSettings, access: AzureAccess): A
         }),
     };
 }
-
-/** The app's adapters, built once per app lifetime from its settings and its Azure access. */
-export const acrAdapters = perApp((settings) => createAcrAdapters(settings, azureAccess()));

@@ -1,7 +1,7 @@
 import type { TokenCredential } from '@azure/core-auth';
 import { ContainerRegistryManagementClient } from '@azure/arm-containerregistry';
 import { ContainerRegistryClient, ContainerRegistryContentClient } from '@azure/container-registry';
-import type { AzureClientOptions } from '../app/azureAccess';
+import type { AzureClientOptions } from '../azure/azureAccess';
 import { parseRegistryResourceId, type RegistryResourceId } from './armResourceId';
 
 /** Pipeline options shared by both ACR SDK clients: the app's (shared/app/azureAccess.ts). */

@@ -2,7 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { extractScanReport } from './scanReportEnvelope';
 import { ScannerError, type Scanner, type ScanRequest, type ScanResult } from './scanner';
 import { runToCompletion, TaskRunError, type TaskRunner } from './taskRunner';
-import { buildTrivyScanTask, DEFAULT_TRIVY_DB_REPOSITORIES, SCANNER_WAIT_HEAD_ROOM_SECONDS, type PackageType } from './trivyScanTask';
+import { SCANNER_WAIT_HEAD_ROOM_SECONDS } from '../config/limits';
+import { buildTrivyScanTask, DEFAULT_TRIVY_DB_REPOSITORIES, type PackageType } from './trivyScanTask';
 import { excerptOf } from './scanReportEnvelope';
 
 export interface AcrTaskScannerOptions {

@@ -1,6 +1,7 @@
 import { checkDigest, checkRegistry, checkRepository, checkTag, type Validation } from '../oci/reference';
 import { NONCE_PATTERN } from './scanReportEnvelope';
 import { assertSafeTaskValues, type TaskRunRequest } from './taskRunner';
+import { MAX_SCAN_RUN_SECONDS, MAX_SCAN_TIMEOUT_SECONDS, MIN_SCAN_TIMEOUT_SECONDS, REPORT_STEP_SECONDS, STEP_HEAD_ROOM_SECONDS } from '../config/limits';
 
 /**
  * The ACR Task that scans one image with Trivy, modelled on ACR Continuous Patching's
@@ -64,22 +65,6 @@ export type PackageType = 'os' | 'library';
  * One full attempt always fits (that caps ACR_GUARD_SCAN_TIMEOUT_SECONDS); the step's two retries
  * fit when earlier attempts fail fast (a rate-limited DB download), which is what they are for.
  */
-/** host.json `functionTimeout` (00:30:00); test/registry/scanBudget.test.ts checks they agree. */
-export const FUNCTION_TIMEOUT_SECONDS = 1800;
-/** How long AcrTaskScanner keeps waiting after the run's own limit. */
-export const SCANNER_WAIT_HEAD_ROOM_SECONDS = 60;
-/** Left of the invocation after the wait: reading the run log, recording the verdict, observers. */
-export const INVOCATION_MARGIN_SECONDS = 120;
-/** Head room of the Trivy step over Trivy's own --timeout (image pull, DB download). */
-const STEP_HEAD_ROOM_SECONDS = 120;
-/** The report step's own timeout (see the YAML). */
-const REPORT_STEP_SECONDS = 300;
-/** The longest scan run the function can wait for. */
-export const MAX_SCAN_RUN_SECONDS = FUNCTION_TIMEOUT_SECONDS - SCANNER_WAIT_HEAD_ROOM_SECONDS - INVOCATION_MARGIN_SECONDS;
-export const MIN_SCAN_TIMEOUT_SECONDS = 60;
-/** The largest Trivy --timeout (ACR_GUARD_SCAN_TIMEOUT_SECONDS) with which one full attempt and the report step fit in the run: 1200 s. */
-export const MAX_SCAN_TIMEOUT_SECONDS = MAX_SCAN_RUN_SECONDS - STEP_HEAD_ROOM_SECONDS - REPORT_STEP_SECONDS;
-
 /** The run's own time limit for a Trivy --timeout (ACR's minimum is 300 s). */
 export function scanRunTimeoutSeconds(scanTimeoutSeconds: number): number {
     return Math.max(300, Math.min(MAX_SCAN_RUN_SECONDS, 3 * (scanTimeoutSeconds + STEP_HEAD_ROOM_SECONDS) + REPORT_STEP_SECONDS));

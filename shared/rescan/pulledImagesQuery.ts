@@ -1,3 +1,4 @@
+import { MAX_PULLED_WITHIN_DAYS } from '../config/limits';
 /**
  * The KQL that lists digests pulled from live/ in the last N days, from ACR's resource logs
  * (`ContainerRegistryRepositoryEvents`, OperationName "Pull"; see the quarantine reference §2).
@@ -5,7 +6,6 @@
  * [a-z0-9._/-] (checked again here, whatever the caller validated), so nothing from outside can
  * change the query's shape.
  */
-export const MAX_PULLED_WITHIN_DAYS = 365;
 const SAFE_PREFIX = /^[a-z0-9][a-z0-9._/-]{0,254}\/$/;
 
 export function pulledImagesQuery(livePrefix: string, withinDays: number): string {

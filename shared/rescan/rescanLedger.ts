@@ -1,6 +1,5 @@
 import { RestError } from '@azure/core-rest-pipeline';
 import { odata, type TableClient } from '@azure/data-tables';
-import { onceUntilSuccess } from '../storage/onceUntilSuccess';
 
 /** One queued rescan request (so a repeated timer run does not queue it twice). */
 export interface QueuedRescan {
@@ -48,11 +47,7 @@ export class TableRescanLedger implements RescanLedger {
         private readonly runs: TableClient,
     ) {}
 
-    /** Creates the tables when missing (infra/ creates them in Azure; Azurite starts empty); retried after a failure. */
-    private readonly ensure = onceUntilSuccess(() => Promise.all([this.requests.createTable(), this.runs.createTable()]));
-
     async findQueued(requestId: string): Promise<QueuedRescan | null> {
-        await this.ensure();
         try {
             const e = await this.requests.getEntity<Record<string, unknown>>(requestId, 'queued');
             return {
@@ -69,7 +64,6 @@ export class TableRescanLedger implements RescanLedger {
     }
 
     async recordQueued(entry: QueuedRescan): Promise<void> {
-        await this.ensure();
         await this.requests.upsertEntity(
             {
                 partitionKey: entry.requestId,
@@ -84,7 +78,6 @@ export class TableRescanLedger implements RescanLedger {
     }
 
     async recordRun(run: RescanRunRecord): Promise<void> {
-        await this.ensure();
         await this.runs.upsertEntity(
             {
                 partitionKey: RUN_PARTITION,
@@ -106,7 +99,6 @@ export class TableRescanLedger implements RescanLedger {
     }
 
     async listRuns(): Promise<RescanRunRecord[]> {
-        await this.ensure();
         const out: RescanRunRecord[] = [];
         for await (const e of this.runs.listEntities<Record<string, unknown>>({ queryOptions: { filter: odata`PartitionKey eq ${RUN_PARTITION}` } })) {
             out.push({

@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
-import type { QueueClient } from '@azure/storage-queue';
 import type { ScanResultStore, ScanSummary } from '../results/scanResultStore';
-import { encodeScanRequest, SCAN_REQUEST_SCHEMA, SCAN_REQUEST_VERSION, type ScanRequest } from '../scan/scanRequest';
+import type { ScanRequestSink } from '../scan/scanRequestSink';
+import { SCAN_REQUEST_SCHEMA, SCAN_REQUEST_VERSION, type ScanRequest } from '../scan/scanRequest';
 import { newestDbVersion } from './dbVersion';
 import type { LiveImageSource } from './liveImage';
 import { decideRescan, type LastScan } from './rescanDecision';
@@ -15,7 +15,7 @@ export interface RescanSelectionOptions {
     readonly store: Pick<ScanResultStore, 'listSummaries'>;
     readonly ledger: RescanLedger;
     /** The `rescan-requests` queue (never `scan-requests`: pushes must not wait behind rescans). */
-    readonly queue: Pick<QueueClient, 'sendMessage' | 'createIfNotExists'>;
+    readonly requests: ScanRequestSink;
     /** Login server written into the requests. */
     readonly registry: string;
     readonly minIntervalMs: number;
@@ -61,7 +61,7 @@ export class RescanSelection {
     }
 
     async run(): Promise<RescanRunRecord> {
-        const { mode, source, store, ledger, queue, registry } = this.options;
+        const { mode, source, store, ledger, requests, registry } = this.options;
         const startedAt = this.now();
         const runId = randomUUID();
         const [{ images, ignored }, summaries] = await Promise.all([source.listLiveImages(), store.listSummaries()]);
@@ -73,7 +73,6 @@ export class RescanSelection {
         const skippedByReason: Record<string, number> = {};
         const count = (counts: Record<string, number>, reason: string) => (counts[reason] = (counts[reason] ?? 0) + 1);
         let queued = 0;
-        let queueReady = false;
         for (const image of images) {
             const summary = byDigest.get(image.digest);
             const decision = decideRescan(summary ? lastScanOf(summary) : null, rules);
@@ -101,13 +100,9 @@ export class RescanSelection {
                 requestedAt: startedAt.toISOString(),
                 sourceEventId: null,
             };
-            if (!queueReady) {
-                await queue.createIfNotExists();
-                queueReady = true;
-            }
             // Enqueue, then record: a crash in between queues it again next run (the scan worker is
             // idempotent per digest), never loses it.
-            await queue.sendMessage(encodeScanRequest(request), { visibilityTimeout: visibilityDelaySeconds(queued, this.options.perMinute) });
+            await requests.send(request, { visibleAfterSeconds: visibilityDelaySeconds(queued, this.options.perMinute) });
             await ledger.recordQueued({ requestId, digest: image.digest, repository: image.repository, dbVersion: currentDbVersion, queuedAt: startedAt });
             queued++;
             count(queuedByReason, decision.reason);

@@ -1,6 +1,7 @@
 import { odata, RestError, type TableClient, type TableEntity, type TransactionAction } from '@azure/data-tables';
 import { assertValid, checkDigest, checkRegistry, checkRepository, checkTag } from '../oci/reference';
-import { createTableClient, type StorageConnection } from '../storage/connection';
+import type { StorageConnection } from '../config/storageConnection';
+import { createTableClient } from '../storage/storageClients';
 import { tables } from '../storage/names';
 import { emptyCounts, countFindings } from './findingCounts';
 import { findingEntity, groupFindings, storedFinding, type FindingRow } from './findingRows';
@@ -163,11 +164,6 @@ export class TableScanResultStore implements ScanResultStore {
             },
             options,
         );
-    }
-
-    /** Creates the tables when missing (infra/ creates them in Azure; Azurite starts empty). */
-    async ensureTables(): Promise<void> {
-        await Promise.all([this.tables.summaries.createTable(), this.tables.findings.createTable(), this.tables.index.createTable()]);
     }
 
     async recordScan(scan: ScanRecord): Promise<RecordOutcome> {

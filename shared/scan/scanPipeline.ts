@@ -24,8 +24,8 @@ export interface ScanPipelineOptions {
     readonly scanner: Scanner;
     readonly store: ScanResultStore;
     readonly policy: GatePolicy;
-    /** Read at each verdict, so observers registered after construction are called too. */
-    readonly observers: () => readonly VerdictObserver[];
+    /** Called in this order after each recorded verdict (the composition root decides the order). */
+    readonly observers: readonly VerdictObserver[];
     /** host.json extensions.queues.maxDequeueCount: the delivery with this dequeueCount is the last. */
     readonly maxDequeueCount: number;
     readonly parking: MessageParking;
@@ -285,7 +285,7 @@ export class ScanPipeline {
 
     /** Calls every observer (all of them, even when one fails); any failure throws so the host redelivers. */
     private async notify(event: ScanVerdictEvent, log: ScanLog): Promise<void> {
-        const observers = this.options.observers();
+        const observers = this.options.observers;
         const results = await Promise.allSettled(observers.map((o) => o.onVerdict(event)));
         const failures = results.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []));
         if (failures.length === 0) return;

@@ -1,5 +1,4 @@
 import type { QueueClient } from '@azure/storage-queue';
-import { onceUntilSuccess } from './onceUntilSuccess';
 import { fromQueueText, toQueueText } from './queueMessage';
 
 /**
@@ -35,9 +34,6 @@ export function decodeParkedMessage(text: string): ParkedMessage {
 }
 
 export class QueueMessageParking implements MessageParking {
-    /** Per queue: creates `<queue>-poison` on first use, again after a failure. */
-    private readonly ready = new Map<string, () => Promise<unknown>>();
-
     /** `poisonQueue(queue)` gives a client for `<queue>-poison`. */
     constructor(
         private readonly poisonQueue: (queue: string) => QueueClient,
@@ -46,12 +42,6 @@ export class QueueMessageParking implements MessageParking {
 
     async park(queue: string, message: string, reason: string): Promise<void> {
         const client = this.poisonQueue(queue);
-        let ensure = this.ready.get(queue);
-        if (!ensure) {
-            ensure = onceUntilSuccess(() => client.createIfNotExists());
-            this.ready.set(queue, ensure);
-        }
-        await ensure();
         const parked: ParkedMessage = {
             schema: PARKED_MESSAGE_SCHEMA,
             version: 1,

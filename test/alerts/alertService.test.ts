@@ -48,7 +48,7 @@ const webhookSettings = () => alertSettings({ alertWebhookUrl: `${webhook.origin
 
 describe('AlertService.raise', () => {
     it('records one alert and delivers once per sink when the same bypass is raised twice', async () => {
-        const h = harness(webhookSettings(), table);
+        const h = await harness(webhookSettings(), table);
         const first = await h.service.raise(bypassFromEvent);
         const second = await h.service.raise(bypassFromEvent);
 
@@ -84,7 +84,7 @@ describe('AlertService.raise', () => {
     });
 
     it('merges the event path and reconciliation into one alert with both sources', async () => {
-        const h = harness(webhookSettings(), table);
+        const h = await harness(webhookSettings(), table);
         await h.service.raise(bypassFromEvent);
         const later = await h.service.raise({ ...bypassFromLogs, observedAt: new Date(Date.now() + 60_000) });
 
@@ -102,8 +102,8 @@ describe('AlertService.raise', () => {
     });
 
     it('keeps one alert when two service instances raise the same key concurrently', async () => {
-        const a = harness(webhookSettings(), table);
-        const b = harness(webhookSettings(), table);
+        const a = await harness(webhookSettings(), table);
+        const b = await harness(webhookSettings(), table);
         const results = await Promise.all([a.service.raise(bypassFromEvent), b.service.raise(bypassFromLogs)]);
 
         expect(results.map((r) => r.created).sort()).toEqual([false, true]);
@@ -118,7 +118,7 @@ describe('AlertService.raise', () => {
 
     it('retries a webhook that answers 500 twice and records the delivery with its attempts', async () => {
         webhook.script({ status: 500, body: 'boom' }, { status: 503 });
-        const h = harness(webhookSettings(), table);
+        const h = await harness(webhookSettings(), table);
         const { alert } = await h.service.raise(bypassFromEvent);
 
         expect(alert.deliveries.webhook).toMatchObject({ status: 'delivered', attempts: 3, lastError: expect.stringContaining('HTTP 503') });
@@ -129,14 +129,14 @@ describe('AlertService.raise', () => {
 
     it('honours Retry-After on 429 within the call', async () => {
         webhook.script({ status: 429, headers: { 'retry-after': '0' } });
-        const h = harness(webhookSettings(), table);
+        const h = await harness(webhookSettings(), table);
         const { alert } = await h.service.raise(bypassFromEvent);
         expect(alert.deliveries.webhook).toMatchObject({ status: 'delivered', attempts: 2 });
     });
 
     it('does not retry a 400 (a payload or configuration error) and keeps the alert undelivered', async () => {
         webhook.script({ status: 400, body: 'invalid_payload' });
-        const h = harness(webhookSettings(), table);
+        const h = await harness(webhookSettings(), table);
         const { alert } = await h.service.raise(bypassFromEvent);
         expect(alert.deliveries.webhook).toMatchObject({ status: 'undelivered', attempts: 1, lastError: expect.stringContaining('HTTP 400: invalid_payload') });
         expect(alert.deliveries.log?.status).toBe('delivered');
@@ -145,7 +145,7 @@ describe('AlertService.raise', () => {
 
     it('hands each alert to every sink once per attempt through onHandedToSink', async () => {
         const handoffs: SinkHandoff[] = [];
-        const h = harness(webhookSettings(), table, { onHandedToSink: (x) => handoffs.push(x) });
+        const h = await harness(webhookSettings(), table, { onHandedToSink: (x) => handoffs.push(x) });
         const { alert } = await h.service.raise(bypassFromEvent);
         await h.service.raise(bypassFromEvent);
         expect(handoffs.map((x) => [x.alertId, x.sink, x.attempt]).sort()).toEqual([
@@ -156,7 +156,7 @@ describe('AlertService.raise', () => {
     });
 
     it('rejects invalid input with the reason and records nothing', async () => {
-        const h = harness(webhookSettings(), table);
+        const h = await harness(webhookSettings(), table);
         const bad: AlertInput = { ...bypassFromEvent, subject: { ...bypassFromEvent.subject, digest: 'sha256:nothex' } };
         await expect(h.service.raise(bad)).rejects.toThrow(AlertInputError);
         await expect(h.service.raise(bad)).rejects.toThrow(/subject\.digest/);
@@ -165,7 +165,7 @@ describe('AlertService.raise', () => {
     });
 
     it('applies per-kind default severities and keeps different digests apart', async () => {
-        const h = harness(alertSettings(), table);
+        const h = await harness(alertSettings(), table);
         const scan = await h.service.raise({
             kind: 'scan-failed',
             detectedBy: 'scan',
@@ -185,7 +185,7 @@ describe('AlertService.raise', () => {
 describe('AlertService redelivery', () => {
     it('keeps a sink that keeps failing as undelivered, then redeliverPending delivers it without re-notifying the others', async () => {
         webhook.fallback = { status: 500 };
-        const h = harness(webhookSettings(), table);
+        const h = await harness(webhookSettings(), table);
         const { alert } = await h.service.raise(bypassFromEvent);
 
         expect(alert.deliveries.webhook).toMatchObject({ status: 'undelivered', attempts: 3, lastError: expect.stringContaining('HTTP 500') });
@@ -210,7 +210,7 @@ describe('AlertService redelivery', () => {
         let clock = Date.parse('2025-05-01T10:00:00Z');
         const now = () => new Date(clock);
         webhook.script({ status: 429, headers: { 'retry-after': '3600' } });
-        const h = harness(webhookSettings(), table, { now });
+        const h = await harness(webhookSettings(), table, { now });
         const { alert } = await h.service.raise(bypassFromEvent);
         expect(alert.deliveries.webhook).toMatchObject({ status: 'undelivered', attempts: 1, nextAttemptAt: '2025-05-01T11:00:00.000Z' });
 
@@ -221,7 +221,7 @@ describe('AlertService redelivery', () => {
     });
 
     it('recovers an alert recorded before a crash (pending, lease expired) and leaves a live lease alone', async () => {
-        const h = harness(webhookSettings(), table);
+        const h = await harness(webhookSettings(), table);
         const pending = { status: 'pending', attempts: 0, lastAttemptAt: null, deliveredAt: null, lastError: null, nextAttemptAt: null } as const;
         const crashed = {
             alertId: alertIdOf('quarantine-bypass|contoso.azurecr.io|live/app|' + DIGEST_A),
@@ -261,7 +261,7 @@ describe('AlertService redelivery', () => {
 
 describe('AlertService queries and state', () => {
     it('filters by kind, state and since, and moves an alert through acknowledged', async () => {
-        const h = harness(alertSettings(), table);
+        const h = await harness(alertSettings(), table);
         const t0 = new Date('2025-05-01T10:00:00Z');
         const bypass = await h.service.raise({ ...bypassFromEvent, observedAt: t0 });
         await h.service.raise({
@@ -287,7 +287,7 @@ describe('AlertService queries and state', () => {
 
 describe('AlertService large details', () => {
     it('trims vulnerability lists to fit a table property and keeps the full count', async () => {
-        const h = harness(alertSettings(), uniqueTableName());
+        const h = await harness(alertSettings(), uniqueTableName());
         const vulnerabilities = Array.from({ length: 200 }, (_, i) => ({
             id: `CVE-2025-${1000 + i}`,
             severity: 'HIGH',

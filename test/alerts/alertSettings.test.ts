@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SettingsError } from '../../shared/config/setting';
+import { SettingsError } from '../../shared/config/settingsError';
 import { loadSettings } from '../../shared/config/settings';
 import { createAlertSinks } from '../../shared/alerts/createAlertService';
 

@@ -25,9 +25,9 @@ beforeEach(() => {
     topic.fallback = { status: 200 };
 });
 
-function topicHarness() {
+async function topicHarness() {
     const credential = staticTokenCredential('eg-token');
-    const h = harness(alertSettings({ alertTopicEndpoint: `${topic.origin}/api/events` }), uniqueTableName(), {
+    const h = await harness(alertSettings({ alertTopicEndpoint: `${topic.origin}/api/events` }), uniqueTableName(), {
         azure: { credential, clientOptions: { tlsOptions: { ca } } },
     });
     return { ...h, credential };
@@ -43,7 +43,7 @@ const bypass = {
 
 describe('Event Grid sink', () => {
     it('publishes exactly one CloudEvent 1.0 per alert through the SDK, with a bearer token and id = alertId', async () => {
-        const h = topicHarness();
+        const h = await topicHarness();
         const { alert } = await h.service.raise(bypass);
         await h.service.raise(bypass);
 
@@ -88,7 +88,7 @@ describe('Event Grid sink', () => {
 
     it('retries a throttled topic (503 with Retry-After) and records attempts', async () => {
         topic.script({ status: 503, headers: { 'retry-after': '0' }, body: '{"error":{"code":"ServiceUnavailable","message":"busy"}}' });
-        const h = topicHarness();
+        const h = await topicHarness();
         const { alert } = await h.service.raise(bypass);
         expect(alert.deliveries.eventgrid).toMatchObject({ status: 'delivered', attempts: 2, lastError: expect.stringContaining('HTTP 503') });
         expect(topic.requests).toHaveLength(2);
@@ -97,7 +97,7 @@ describe('Event Grid sink', () => {
 
     it('does not hammer a topic that refuses the identity (403) and keeps the alert undelivered', async () => {
         topic.fallback = { status: 403, body: '{"error":{"code":"Unauthorized","message":"no role"}}' };
-        const h = topicHarness();
+        const h = await topicHarness();
         const { alert } = await h.service.raise(bypass);
         expect(alert.deliveries.eventgrid).toMatchObject({ status: 'undelivered', attempts: 1, lastError: expect.stringContaining('HTTP 403') });
         expect(alert.deliveries.log?.status).toBe('delivered');

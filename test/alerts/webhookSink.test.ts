@@ -32,7 +32,7 @@ const settingsFor = (format: 'slack' | 'teams') =>
 
 describe('webhook sink payloads', () => {
     it('posts a Slack incoming-webhook body: escaped text plus Block Kit blocks', async () => {
-        const h = harness(settingsFor('slack'), uniqueTableName());
+        const h = await harness(settingsFor('slack'), uniqueTableName());
         const { alert } = await h.service.raise(bypass);
         expect(hook.requests).toHaveLength(1);
         const req = hook.requests[0]!;
@@ -53,7 +53,7 @@ describe('webhook sink payloads', () => {
     });
 
     it('posts a Teams message with one Adaptive Card attachment', async () => {
-        const h = harness(settingsFor('teams'), uniqueTableName());
+        const h = await harness(settingsFor('teams'), uniqueTableName());
         const { alert } = await h.service.raise(bypass);
         const body = JSON.parse(hook.requests[0]!.body) as Record<string, any>;
         expect(body.type).toBe('message');
@@ -87,14 +87,14 @@ describe('webhook secret', () => {
     it('never appears in logs, warnings, stored rows or redelivery reports, for HTTP errors and refused connections', async () => {
         // An endpoint that echoes the URL in its error body, then a closed port.
         hook.fallback = { status: 500, body: `no route for /services/T000/B000/${SECRET}` };
-        const h = harness(settingsFor('slack'), uniqueTableName());
+        const h = await harness(settingsFor('slack'), uniqueTableName());
         const first = await h.service.raise(bypass);
         expect(first.alert.deliveries.webhook?.status).toBe('undelivered');
 
         const dead = await startRecordingServer();
         const deadOrigin = dead.origin;
         await dead.close();
-        const h2 = harness(alertSettings({ alertWebhookUrl: `${deadOrigin}/services/T000/B000/${SECRET}`, alertWebhookFormat: 'slack' }), uniqueTableName());
+        const h2 = await harness(alertSettings({ alertWebhookUrl: `${deadOrigin}/services/T000/B000/${SECRET}`, alertWebhookFormat: 'slack' }), uniqueTableName());
         const second = await h2.service.raise(bypass);
         expect(second.alert.deliveries.webhook).toMatchObject({ status: 'undelivered', lastError: expect.stringContaining('ECONNREFUSED') });
         const report = await h2.service.redeliverPending();

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadSettings, settingsCatalog, STORAGE_CONNECTION } from '../../shared/config/settings';
+import { loadSettings, settingsCatalog } from '../../shared/config/settings';
+import { STORAGE_CONNECTION } from '../../shared/config/storageConnection';
 import { readmeWithSettings, settingsSampleText } from '../../shared/config/settingsSample';
 
 const sample = JSON.parse(readFileSync(path.resolve(__dirname, '../../local.settings.sample.json'), 'utf8')) as {

@@ -1,13 +1,13 @@
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-// The local host must be imported before anything that registers functions.
-import { startLocalHost, type LocalHost } from '../../local-host';
+// The local host (through appHost) must be imported before anything that registers functions.
+import { startAppHost } from '../support/appHost';
+import type { LocalHost } from '../../local-host';
 import { startAzurite, type AzuriteInstance } from '../../local-host/azurite';
 import { AlertStore } from '../../shared/alerts/alertStore';
-import { useAzureAccess } from '../../shared/app/azureAccess';
-import { gateServices } from '../../shared/gate/gateApp';
+import { services } from '../../functions/services';
 import { TableScanResultStore } from '../../shared/results/tableScanResultStore';
-import { readStorageConnection } from '../../shared/storage/connection';
+import { readStorageConnection } from '../../shared/config/storageConnection';
 import { tables } from '../../shared/storage/names';
 import { startAcrServer, type AcrServer } from '../acr-server/acrServer';
 import { trivyImageScanRun } from '../acr-server/trivyScanRun';
@@ -24,7 +24,6 @@ import { appEnv } from '../support/appEnv';
  * Grid deliveries go to the real intake webhook; a quarantine push is scanned by the real scan
  * worker, whose verdict observer promotes; the live check runs behind intake's seam.
  */
-const FUNCTIONS_DIR = path.resolve(__dirname, '../../functions');
 const POLICY = path.resolve(__dirname, '../fixtures/gate/gate-policy.json');
 
 let azurite: AzuriteInstance;
@@ -51,11 +50,9 @@ beforeAll(async () => {
     acr = await startAcrServer({ azuriteConnectionString: azurite.connectionString });
     logs = await startLogAnalyticsServer();
     // The network boundary only: a fake Entra token and trust in the two stand-ins' certificates.
-    useAzureAccess(testAzureAccess([acr.ca, logs.ca]));
-    host = await startLocalHost({
-        functionsDir: FUNCTIONS_DIR,
-        port: 0,
-        runSchedules: false,
+    host = await startAppHost({
+        azurite,
+        composition: { access: testAzureAccess([acr.ca, logs.ca]) },
         env: appEnv({
             azurite,
             acr,
@@ -68,14 +65,11 @@ beforeAll(async () => {
     });
     const connection = readStorageConnection('TEST', { TEST: azurite.connectionString });
     alerts = new AlertStore(azuriteTable(azurite.connectionString, tables.alerts));
-    await azuriteTable(azurite.connectionString, tables.alerts).createTable();
     results = TableScanResultStore.fromConnection(connection);
-    await results.ensureTables();
 });
 
 afterAll(async () => {
     await host?.stop();
-    useAzureAccess(undefined);
     await logs?.close();
     await acr?.close();
     await azurite?.stop();
@@ -119,7 +113,7 @@ describe('quarantine gate through the local host', () => {
         // One lock: manifest and tag, read/write/delete off.
         expect(attributeChanges(sneaked).map((e) => (e.kind === 'attributes' ? e.target : ''))).toEqual(['manifest', 'tag']);
         expect(acr.registry.tag('live/web/api', 'hotfix')?.attributes).toMatchObject({ readEnabled: false, writeEnabled: false, deleteEnabled: false });
-        expect(await gateServices().locks.get('live/web/api', sneaked)).toMatchObject({ tags: ['hotfix'], alertId: alert!.alert.alertId });
+        expect(await (await services().gateStores()).locks.get('live/web/api', sneaked)).toMatchObject({ tags: ['hotfix'], alertId: alert!.alert.alertId });
 
         const now = new Date();
         logs.seed(acr.registryResourceId, [
@@ -205,6 +199,6 @@ describe('promotion approval endpoint', () => {
         expect(await again.json()).toMatchObject({ status: 'already-promoted' });
         expect(acr.registry.events.filter((e) => e.kind === 'import' && e.digest === digest)).toHaveLength(1);
         expect(acr.registry.tag('live/app/good', '2.0')?.digest).toBe(digest);
-        expect(await gateServices().ledger.find('live/app/good', digest)).toMatchObject({ state: 'confirmed', requestedBy: 'approval' });
+        expect(await (await services().gateStores()).ledger.find('live/app/good', digest)).toMatchObject({ state: 'confirmed', requestedBy: 'approval' });
     });
 });

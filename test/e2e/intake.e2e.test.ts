@@ -2,8 +2,9 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { QueueClient } from '@azure/storage-queue';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-// The local host must be imported before anything that registers functions.
-import { startLocalHost, type LocalHost } from '../../local-host';
+// The local host (through appHost) must be imported before anything that registers functions.
+import { startAppHost } from '../support/appHost';
+import type { LocalHost } from '../../local-host';
 import { startAzurite, type AzuriteInstance } from '../../local-host/azurite';
 import { TableRegistryEventStore } from '../../shared/intake/tableEventStore';
 import { decodeScanRequest, type ScanRequest } from '../../shared/scan/scanRequest';
@@ -19,7 +20,6 @@ import { appEnv } from '../support/appEnv';
  */
 const FIXTURES = path.resolve(__dirname, '../../../shared/fixtures/eventgrid');
 const fixture = (name: string) => readFileSync(path.join(FIXTURES, name), 'utf8');
-const FUNCTIONS_DIR = path.resolve(__dirname, '../../functions');
 
 let azurite: AzuriteInstance;
 let host: LocalHost;
@@ -46,10 +46,8 @@ const forEvent = async (id: string) => (await queued()).filter((r) => r.sourceEv
 
 beforeAll(async () => {
     azurite = await startAzurite();
-    host = await startLocalHost({
-        functionsDir: FUNCTIONS_DIR,
-        port: 0,
-        runSchedules: false,
+    host = await startAppHost({
+        azurite,
         env: appEnv({
             azurite,
             acr: { loginServer: 'contoso.azurecr.io', registryResourceId: '/subscriptions/0/resourceGroups/rg/providers/Microsoft.ContainerRegistry/registries/contoso' },

@@ -3,14 +3,13 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { QueueClient } from '@azure/storage-queue';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-// The local host must be imported before anything that registers functions.
-import { startLocalHost, type LocalHost } from '../../local-host';
+// The local host (through appHost) must be imported before anything that registers functions.
+import { startAppHost } from '../support/appHost';
+import type { LocalHost } from '../../local-host';
 import { startAzurite, type AzuriteInstance } from '../../local-host/azurite';
-import { readStorageConnection } from '../../shared/storage/connection';
+import { readStorageConnection } from '../../shared/config/storageConnection';
 import { TableScanResultStore } from '../../shared/results/tableScanResultStore';
 import { decodeParkedMessage } from '../../shared/storage/parkedMessages';
-import { useAzureAccess } from '../../shared/app/azureAccess';
-import { useHostJson, useVerdictObserver } from '../../shared/scan/scanApp';
 import { decodeScanRequest } from '../../shared/scan/scanRequest';
 import { poisonQueueOf, queues, tables } from '../../shared/storage/names';
 import { parseTrivyReportJson } from '../../shared/trivy/report';
@@ -28,7 +27,6 @@ import { appEnv } from '../support/appEnv';
  * visibility delay so the fail-closed path (retry, error verdict, poison queue) is quick. Own
  * Azurite: the app uses fixed queue and table names.
  */
-const FUNCTIONS_DIR = path.resolve(__dirname, '../../functions');
 const MAX_DEQUEUE = 2;
 const juiceShop = trivyFixture('securecodebox-juice-shop-v12.10.2.json');
 
@@ -37,7 +35,6 @@ let server: AcrServer;
 let host: LocalHost;
 let store: TableScanResultStore;
 const observer = new RecordingVerdictObserver();
-let removeObserver: () => void;
 
 function writeTestHostJson(): string {
     const real = JSON.parse(readFileSync(path.resolve(__dirname, '../../host.json'), 'utf8')) as { extensions: { queues: Record<string, unknown> } };
@@ -59,25 +56,17 @@ beforeAll(async () => {
     azurite = await startAzurite();
     server = await startAcrServer({ azuriteConnectionString: azurite.connectionString });
     store = TableScanResultStore.fromConnection(readStorageConnection('S', { S: azurite.connectionString }));
-    await store.ensureTables(); // infra/ creates them in Azure
     const hostJsonPath = writeTestHostJson();
-    useHostJson(hostJsonPath);
-    useAzureAccess(testAzureAccess(server.ca));
-    removeObserver = useVerdictObserver(observer);
-    host = await startLocalHost({
-        functionsDir: FUNCTIONS_DIR,
-        port: 0,
-        runSchedules: false,
-        hostJsonPath,
+    host = await startAppHost({
+        azurite,
+        composition: { access: testAzureAccess(server.ca), hostJsonPath, extraVerdictObservers: [observer] },
+        host: { hostJsonPath },
         env: appEnv({ azurite, acr: server }),
     });
 });
 
 afterAll(async () => {
     await host?.stop();
-    removeObserver?.();
-    useAzureAccess(undefined);
-    useHostJson(undefined);
     await server?.close();
     await azurite?.stop();
 });

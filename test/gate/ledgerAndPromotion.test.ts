@@ -8,11 +8,11 @@ import { startAcrServer, type AcrServer } from '../acr-server/acrServer';
 import { gateParts, PREFIXES, randomHex } from './support';
 
 let server: AcrServer;
-let parts: ReturnType<typeof gateParts>;
+let parts: Awaited<ReturnType<typeof gateParts>>;
 
 beforeAll(async () => {
     server = await startAcrServer({ azuriteConnectionString: inject('azuriteConnectionString'), importPollsInProgress: 2 });
-    parts = gateParts(inject('azuriteConnectionString'), server);
+    parts = await gateParts(inject('azuriteConnectionString'), server);
 });
 afterAll(async () => {
     await server?.close();

@@ -35,7 +35,7 @@ const push = (repository: string, digest: string, tag: string | null): LivePush 
 
 describe('live check against the promotion ledger', () => {
     it('recognises a promotion that crashed between import and confirmation (intent only)', async () => {
-        const parts = gateParts(inject('azuriteConnectionString'), server);
+        const parts = await gateParts(inject('azuriteConnectionString'), server);
         const check = new LiveCheck(parts.ledger, parts.responder);
         const digest = server.registry.putImage({ repository: 'quarantine/crash/app', tags: ['1'] });
         await parts.ledger.recordIntent({ registry: server.loginServer, sourceRepository: 'quarantine/crash/app', targetRepository: 'live/crash/app', digest, tag: '1', requestedBy: 'auto' });
@@ -46,7 +46,7 @@ describe('live check against the promotion ledger', () => {
     });
 
     it('locks an untagged bypass by digest only, once, and raises lock-failed when the image cannot be locked', async () => {
-        const parts = gateParts(inject('azuriteConnectionString'), server, { lockImages: true });
+        const parts = await gateParts(inject('azuriteConnectionString'), server, { lockImages: true });
         const check = new LiveCheck(parts.ledger, parts.responder);
         const digest = server.registry.putImage({ repository: 'live/untagged/app' });
         expect(await check.check(push('live/untagged/app', digest, null))).toMatchObject({ newAlert: true, lock: 'locked' });

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createLogsClient } from '../../shared/gate/gateApp';
+import { createLogsClient } from '../../shared/azure/logsClient';
 import { buildLiveWritesQuery, UnsafeQueryValue } from '../../shared/gate/liveWritesQuery';
 import { Reconciler } from '../../shared/gate/reconciler';
 import { startAcrServer, type AcrServer } from '../acr-server/acrServer';
@@ -51,8 +51,8 @@ describe('reconciliation query (KQL from validated values only)', () => {
         expect(() => buildLiveWritesQuery({ ...window, livePrefix: 'live/', start: window.end })).toThrow(UnsafeQueryValue);
     });
 
-    it('refuses a registry id that is not an ACR ARM id', () => {
-        const parts = gateParts(inject('azuriteConnectionString'), acr);
+    it('refuses a registry id that is not an ACR ARM id', async () => {
+        const parts = await gateParts(inject('azuriteConnectionString'), acr);
         const client = createLogsClient(logs.url, credential, { tlsOptions: { ca: logs.ca } });
         for (const registryResourceId of ['/subscriptions/x/resourceGroups/rg/providers/Microsoft.Storage/storageAccounts/s', `${acr.registryResourceId}" | take 1`, '../../etc']) {
             expect(() => new Reconciler({ logs: client, ledger: parts.ledger, responder: parts.responder, checkpoints: parts.checkpoints }, { registryResourceId, livePrefix: 'live/', lookbackMinutes: 60, overlapMinutes: 10 })).toThrow(UnsafeQueryValue);
@@ -62,7 +62,7 @@ describe('reconciliation query (KQL from validated values only)', () => {
 
 describe('reconciler against the Log Analytics stand-in', () => {
     it('alerts on unpromoted live writes once, skips promoted and hostile rows, and moves the checkpoint with overlap', async () => {
-        const parts = gateParts(inject('azuriteConnectionString'), acr, { lockImages: true });
+        const parts = await gateParts(inject('azuriteConnectionString'), acr, { lockImages: true });
         let now = new Date('2026-11-20T12:00:00Z');
         const client = createLogsClient(logs.url, credential, { tlsOptions: { ca: logs.ca } });
         const reconciler = new Reconciler(
@@ -120,7 +120,7 @@ describe('reconciler against the Log Analytics stand-in', () => {
     });
 
     it('continues after a capped answer instead of re-reading the same capped rows through the overlap', async () => {
-        const parts = gateParts(inject('azuriteConnectionString'), acr);
+        const parts = await gateParts(inject('azuriteConnectionString'), acr);
         const client = createLogsClient(logs.url, credential, { tlsOptions: { ca: logs.ca } });
         const registryResourceId = acr.registryResourceId.replace(/[^/]+$/, `capped${randomHex().slice(0, 8)}`);
         let now = new Date('2026-11-22T12:00:00Z');
@@ -142,7 +142,7 @@ describe('reconciler against the Log Analytics stand-in', () => {
     });
 
     it('does not advance the checkpoint when the query fails', async () => {
-        const parts = gateParts(inject('azuriteConnectionString'), acr);
+        const parts = await gateParts(inject('azuriteConnectionString'), acr);
         const client = createLogsClient(logs.url, credential, { tlsOptions: { ca: logs.ca }, retryOptions: { maxRetries: 0 } });
         const reconciler = new Reconciler(
             { logs: client, ledger: parts.ledger, responder: parts.responder, checkpoints: parts.checkpoints },

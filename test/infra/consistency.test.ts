@@ -1,7 +1,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { settingsCatalog, STORAGE_CONNECTION } from '../../shared/config/settings';
+import { settingsCatalog } from '../../shared/config/settings';
+import { STORAGE_CONNECTION } from '../../shared/config/storageConnection';
 import { ACR_EVENT_TYPES } from '../../shared/events/eventTypes';
 import { poisonQueueOf, queues, tables } from '../../shared/storage/names';
 import { allResources, property, propertyPath, stringItems, type BicepValue } from './bicep/reader';

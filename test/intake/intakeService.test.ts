@@ -4,17 +4,19 @@ import { IntakeService } from '../../shared/intake/intakeService';
 import { silentLog } from '../../shared/intake/intakeLog';
 import { ignoreLivePushes, RecordingLivePushObserver, type LivePushObserver } from '../../shared/intake/livePushObserver';
 import { DEFAULT_ROUTING_RULES } from '../../shared/intake/route';
-import { QueueScanRequestSink } from '../../shared/intake/scanRequestSink';
+import { QueueScanRequestSink } from '../../shared/scan/scanRequestSink';
 import { TableRegistryEventStore } from '../../shared/intake/tableEventStore';
 import { decodeScanRequest } from '../../shared/scan/scanRequest';
 import { azuriteTable, imagePushed, peekAll, uniqueNames } from '../support/intakeFixtures';
 
 const connectionString = () => inject('azuriteConnectionString');
 
-function setup(options: { livePushes?: LivePushObserver; queue?: QueueClient } = {}) {
+async function setup(options: { livePushes?: LivePushObserver; queue?: QueueClient } = {}) {
     const names = uniqueNames('Intake');
     const table = azuriteTable(connectionString(), names.table);
     const queue = new QueueClient(connectionString(), names.queue);
+    // Provisioned, as infra/ and provisionStorage do for the app.
+    await Promise.all([table.createTable(), queue.createIfNotExists()]);
     const store = new TableRegistryEventStore(table);
     const service = (sinkQueue: QueueClient = options.queue ?? queue) =>
         new IntakeService({
@@ -35,7 +37,7 @@ async function rows(table: ReturnType<typeof azuriteTable>) {
 
 describe('IntakeService against Azurite', () => {
     it('turns the same quarantine push delivered three times into one scan request and one record', async () => {
-        const { table, queue, service, store } = setup();
+        const { table, queue, service, store } = await setup();
         const intake = service();
         const event = imagePushed('evt-dup', 'quarantine/team/app');
         const results = [await intake.handle(event, silentLog), await intake.handle(event, silentLog), await intake.handle(event, silentLog)];
@@ -59,7 +61,7 @@ describe('IntakeService against Azurite', () => {
     });
 
     it('deduplicates concurrent deliveries of a batch too', async () => {
-        const { queue, service } = setup();
+        const { queue, service } = await setup();
         const a = imagePushed('evt-a', 'quarantine/a', 'a');
         const b = imagePushed('evt-b', 'quarantine/b', 'b');
         const intake = service();
@@ -77,7 +79,7 @@ describe('IntakeService against Azurite', () => {
 
     it('records live pushes by digest and hands them to the live-push observer, queueing nothing', async () => {
         const observer = new RecordingLivePushObserver();
-        const { queue, service, store } = setup({ livePushes: observer });
+        const { queue, service, store } = await setup({ livePushes: observer });
         const event = imagePushed('evt-live', 'live/team/app', 'd');
         await service().handle(event, silentLog);
         await service().handle(event, silentLog);
@@ -91,7 +93,7 @@ describe('IntakeService against Azurite', () => {
     });
 
     it('records bad input with its reason and queues nothing', async () => {
-        const { table, queue, service, store } = setup();
+        const { table, queue, service, store } = await setup();
         const intake = service();
         const malformed = await intake.handle('{"id": "x", "eventType": ', silentLog);
         const unknown = await intake.handle({ ...imagePushed('evt-blob', 'quarantine/a'), eventType: 'Microsoft.Storage.BlobCreated' }, silentLog);
@@ -115,7 +117,7 @@ describe('IntakeService against Azurite', () => {
     });
 
     it('records a push whose id is too long to be a table key as a reject, instead of failing every delivery', async () => {
-        const { queue, service, store } = setup();
+        const { queue, service, store } = await setup();
         const intake = service();
         // 250 characters, but 750 UTF-8 bytes: percent-encoded, more than a RowKey's 1 KiB.
         const longId = '€'.repeat(250);
@@ -129,7 +131,7 @@ describe('IntakeService against Azurite', () => {
     });
 
     it('still enqueues on redelivery when the first delivery failed to enqueue (crash safety)', async () => {
-        const { queue, service, store } = setup();
+        const { queue, service, store } = await setup();
         // The first delivery reaches a queue endpoint that refuses connections: a real network failure.
         const deadQueue = new QueueClient(
             connectionString().replace(/QueueEndpoint=[^;]+/, 'QueueEndpoint=http://127.0.0.1:1/devstoreaccount1'),
@@ -151,7 +153,7 @@ describe('IntakeService against Azurite', () => {
     });
 
     it('records deletes by digest and chart events without queueing', async () => {
-        const { queue, service, store } = setup();
+        const { queue, service, store } = await setup();
         const deleted = { ...imagePushed('evt-del', 'live/app', 'f'), eventType: 'ImageDeleted' };
         const result = await service().handle(deleted, silentLog);
         expect(result).toMatchObject({ route: 'record', delivery: 'first' });

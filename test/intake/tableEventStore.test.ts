@@ -1,7 +1,7 @@
 import { describe, expect, inject, it } from 'vitest';
 import type { EventRecord } from '../../shared/intake/eventStore';
 import { TableRegistryEventStore } from '../../shared/intake/tableEventStore';
-import { azuriteTable, uniqueNames } from '../support/intakeFixtures';
+import { freshTable, uniqueNames } from '../support/intakeFixtures';
 
 function record(id: string, slot = 'ImagePushed'): EventRecord {
     return {
@@ -18,7 +18,7 @@ function record(id: string, slot = 'ImagePushed'): EventRecord {
 
 describe('TableRegistryEventStore (group commit) against Azurite', () => {
     it('answers concurrent inserts one by one, even when one of a batch already exists', async () => {
-        const store = new TableRegistryEventStore(azuriteTable(inject('azuriteConnectionString'), uniqueNames('Store').table));
+        const store = new TableRegistryEventStore(await freshTable(inject('azuriteConnectionString'), uniqueNames('Store').table));
         expect(await store.insert(record('existing'))).toBe(true);
         // Submitted together: the first two go out alone (two in flight), the rest wait and form one
         // transaction, which fails on "existing"; the fallback answers each one.
@@ -32,7 +32,7 @@ describe('TableRegistryEventStore (group commit) against Azurite', () => {
     });
 
     it('reads many keys at once (more than one filter chunk)', async () => {
-        const store = new TableRegistryEventStore(azuriteTable(inject('azuriteConnectionString'), uniqueNames('Store').table));
+        const store = new TableRegistryEventStore(await freshTable(inject('azuriteConnectionString'), uniqueNames('Store').table));
         const ids = Array.from({ length: 30 }, (_, i) => `id-${i}`);
         expect(await Promise.all(ids.map((id) => store.insert(record(id))))).toEqual(ids.map(() => true));
         const found = await Promise.all([...ids, 'x', 'y'].map((id) => store.get({ id, slot: 'ImagePushed' })));

@@ -2,15 +2,15 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-// The local host must be imported before anything that registers functions.
-import { startLocalHost, type LocalHost } from '../../local-host';
+// The local host (through appHost) must be imported before anything that registers functions.
+import { startAppHost } from '../support/appHost';
+import type { LocalHost } from '../../local-host';
 import { startAzurite, type AzuriteInstance } from '../../local-host/azurite';
 import { AlertStore } from '../../shared/alerts/alertStore';
-import { useAzureAccess } from '../../shared/app/azureAccess';
 import { PatchRunStore } from '../../shared/patching/patchRunStore';
 import { PATCH_TASK_YAML } from '../../shared/patching/patchTask';
 import { TableScanResultStore } from '../../shared/results/tableScanResultStore';
-import { readStorageConnection } from '../../shared/storage/connection';
+import { readStorageConnection } from '../../shared/config/storageConnection';
 import { poisonQueueOf, queues, tables } from '../../shared/storage/names';
 import { decodeParkedMessage } from '../../shared/storage/parkedMessages';
 import { QueueClient } from '@azure/storage-queue';
@@ -28,7 +28,6 @@ import { appEnv } from '../support/appEnv';
  * PatchRuns rows; then the patched image's push goes through intake → scan → verdict → the
  * verification observer. Own Azurite: the app uses fixed queue and table names.
  */
-const FUNCTIONS_DIR = path.resolve(__dirname, '../../functions');
 
 let azurite: AzuriteInstance;
 let server: AcrServer;
@@ -104,8 +103,6 @@ const call = (method: string, route: string, key?: string) =>
 beforeAll(async () => {
     azurite = await startAzurite();
     server = await startAcrServer({ azuriteConnectionString: azurite.connectionString });
-    const storage = readStorageConnection('S', { S: azurite.connectionString });
-    await TableScanResultStore.fromConnection(storage).ensureTables();
     digests['app:1.0'] = server.registry.putImage({ repository: 'live/app', tags: ['1.0'] });
     digests['app:1.0-1'] = server.registry.putImage({ repository: 'live/app', tags: ['1.0-1'] });
     server.registry.putImage({ repository: 'live/app', tags: ['2.0'] });
@@ -117,21 +114,17 @@ beforeAll(async () => {
     // The network boundary only: a fake Entra token, the test server's certificate, 1 ms polling (so
     // a running patch run is looked at again at once); page size 2 so the listing of live/app takes
     // two pages, which the test asserts. The gate's promotion of the patched image goes there too.
-    useAzureAccess(testAzureAccess(server.ca, { listPageSize: 2 }));
     alerts = new AlertStore(azuriteTable(azurite.connectionString, tables.alerts));
-    await azuriteTable(azurite.connectionString, tables.alerts).createTable();
     runs = new PatchRunStore(azuriteTable(azurite.connectionString, tables.patchRuns));
-    host = await startLocalHost({
-        functionsDir: FUNCTIONS_DIR,
-        port: 0,
-        runSchedules: false,
+    host = await startAppHost({
+        azurite,
+        composition: { access: testAzureAccess(server.ca, { listPageSize: 2 }) },
         env: appEnv({ azurite, acr: server, extra: { ACR_GUARD_PATCH_CONFIG_PATH: configFile(), ACR_GUARD_PATCH_SCHEDULE: '7d' } }),
     });
 });
 
 afterAll(async () => {
     await host?.stop();
-    useAzureAccess(undefined);
     await server?.close();
     await azurite?.stop();
 });

@@ -17,11 +17,13 @@ const config = (() => {
 const tagSource = inventoryTagSource({ repositories: { 'live/app': ['1.0', '1.0-1', '2.0', '3.0'] } });
 const log = { log: () => undefined, warn: () => undefined };
 
-function setup() {
+async function setup() {
     const cs = inject('azuriteConnectionString');
     const suffix = randomBytes(4).toString('hex');
     const queue = new QueueClient(cs, `patch-resume-${suffix}`);
-    const cycles = new PatchCycleStore(TableClient.fromConnectionString(cs, `PatchCycles${suffix}`, { allowInsecureConnection: true }));
+    const table = TableClient.fromConnectionString(cs, `PatchCycles${suffix}`, { allowInsecureConnection: true });
+    await Promise.all([queue.createIfNotExists(), table.createTable()]);
+    const cycles = new PatchCycleStore(table);
     const deps = (at: Date, requests = new QueuePatchRequestSink(queue)): PatchCycleDeps => ({
         config: config as PatchingConfig,
         everyDays: 7,
@@ -33,7 +35,6 @@ function setup() {
         now: () => at,
     });
     const queued = async () => {
-        await queue.createIfNotExists();
         const { receivedMessageItems } = await queue.receiveMessages({ numberOfMessages: 32 });
         return receivedMessageItems.map((m) => {
             const decoded = decodePatchRequest(m.messageText);
@@ -46,7 +47,7 @@ function setup() {
 
 describe('patch cycle resumption', () => {
     it('resumes a cycle whose fan-out failed, under the same cycle id, at the next timer run', async () => {
-        const { cycles, deps, queued, queue } = setup();
+        const { cycles, deps, queued, queue } = await setup();
         const start = new Date('2026-11-22T01:00:00Z');
         // A real queue outage: nothing listens on port 1.
         const down = new QueuePatchRequestSink(new QueueClient('http://127.0.0.1:1/devstoreaccount1/patch-requests', undefined, { retryOptions: { maxTries: 1 } }));
@@ -68,7 +69,7 @@ describe('patch cycle resumption', () => {
     });
 
     it('resumes a cycle left in planning by a crash only once no invocation can still be running it', async () => {
-        const { cycles, deps, queued, queue } = setup();
+        const { cycles, deps, queued, queue } = await setup();
         const start = new Date('2026-11-22T01:00:00Z');
         // What a process killed mid-fan-out leaves behind: the claim and a `planning` record.
         expect(await cycles.claim(null, 'crashed-cycle', start)).toBe(true);

@@ -5,7 +5,8 @@ import path from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
 import type { AlertInput } from '../../shared/alerts/alertInput';
 import { loadSettings } from '../../shared/config/settings';
-import { SettingsError } from '../../shared/config/setting';
+import { SettingsError } from '../../shared/config/settingsError';
+import { loadPatchConfig } from '../../shared/patching/patchConfigFile';
 import { patchablePlatform } from '../../shared/patching/imageAssessment';
 import { decodePatchRequest } from '../../shared/patching/patchRequest';
 import { staggerDelaySeconds } from '../../shared/patching/patchRequestSink';
@@ -14,7 +15,7 @@ import { buildPatchTask, PATCH_TASK_YAML, patchTargetRepository } from '../../sh
 import { PatchVerificationObserver } from '../../shared/patching/patchVerifier';
 import { assertSafeTaskValues, TaskRunError } from '../../shared/registry/taskRunner';
 import type { ScanVerdictEvent } from '../../shared/scan/verdictObserver';
-import { azuriteTable } from '../support/intakeFixtures';
+import { freshTable } from '../support/intakeFixtures';
 
 const DIGEST = `sha256:${'a'.repeat(64)}`;
 const taskInput = {
@@ -94,10 +95,11 @@ describe('patch settings', () => {
         const bad = path.join(dir, 'bad.json');
         writeFileSync(good, JSON.stringify({ version: 'v1', repositories: [{ repository: 'live/app', tags: ['1.0'] }] }));
         writeFileSync(bad, JSON.stringify({ version: 'v1', repositories: [{ repository: 'live/app', tags: ['1.0-1'] }] }));
-        expect(loadSettings({ ...base }).patchConfig).toBeUndefined();
-        expect(loadSettings({ ...base, ACR_GUARD_PATCH_CONFIG_PATH: good }).patchConfig?.repositories[0]?.repository).toBe('live/app');
-        expect(() => loadSettings({ ...base, ACR_GUARD_PATCH_CONFIG_PATH: bad })).toThrow(/ACR_GUARD_PATCH_CONFIG_PATH is malformed: .*reserved for internal use/);
-        expect(() => loadSettings({ ...base, ACR_GUARD_PATCH_CONFIG_PATH: path.join(dir, 'missing.json') })).toThrow(/does not exist in the path specified/);
+        const patchConfigOf = (env: Record<string, string>) => loadPatchConfig(loadSettings(env).patchConfigPath);
+        expect(patchConfigOf({ ...base })).toBeUndefined();
+        expect(patchConfigOf({ ...base, ACR_GUARD_PATCH_CONFIG_PATH: good })?.repositories[0]?.repository).toBe('live/app');
+        expect(() => patchConfigOf({ ...base, ACR_GUARD_PATCH_CONFIG_PATH: bad })).toThrow(/ACR_GUARD_PATCH_CONFIG_PATH is malformed: .*reserved for internal use/);
+        expect(() => patchConfigOf({ ...base, ACR_GUARD_PATCH_CONFIG_PATH: path.join(dir, 'missing.json') })).toThrow(/does not exist in the path specified/);
         expect(() => loadSettings({ ...base, ACR_GUARD_PATCH_SCHEDULE: '31d' })).toThrow(SettingsError);
     });
 });
@@ -119,7 +121,7 @@ describe('patch verification observer', () => {
     });
 
     it('verifies a passing patch with fewer fixable vulnerabilities, and alerts on one that is not', async () => {
-        const runs = new PatchRunStore(azuriteTable(inject('azuriteConnectionString'), `PatchRuns${randomBytes(4).toString('hex')}`));
+        const runs = new PatchRunStore(await freshTable(inject('azuriteConnectionString'), `PatchRuns${randomBytes(4).toString('hex')}`));
         const raised: AlertInput[] = [];
         const findings = new Map<string, ReturnType<typeof finding>[]>();
         const observer = new PatchVerificationObserver({

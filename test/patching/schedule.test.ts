@@ -1,6 +1,6 @@
 import { Cron } from 'croner';
 import { describe, expect, it } from 'vitest';
-import { acrCronFor, decideRun, nextRunAt, parseSchedule, scheduleMessages, scheduleSchema } from '../../shared/patching/schedule';
+import { acrCronFor, decideRun, nextRunAt, parseSchedule, scheduleMessages, scheduleSchema } from '../../shared/validation/patchSchedule';
 
 const utc = (iso: string) => new Date(`${iso}Z`);
 

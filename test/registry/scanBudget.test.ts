@@ -2,13 +2,8 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadSettings } from '../../shared/config/settings';
-import {
-    buildTrivyScanTask,
-    FUNCTION_TIMEOUT_SECONDS,
-    INVOCATION_MARGIN_SECONDS,
-    MAX_SCAN_TIMEOUT_SECONDS,
-    SCANNER_WAIT_HEAD_ROOM_SECONDS,
-} from '../../shared/registry/trivyScanTask';
+import { FUNCTION_TIMEOUT_SECONDS, INVOCATION_MARGIN_SECONDS, MAX_SCAN_TIMEOUT_SECONDS, SCANNER_WAIT_HEAD_ROOM_SECONDS } from '../../shared/config/limits';
+import { buildTrivyScanTask } from '../../shared/registry/trivyScanTask';
 
 /*
  * The scan worker waits for the Trivy run inside one invocation: the longest scan the settings

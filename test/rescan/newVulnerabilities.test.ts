@@ -13,7 +13,7 @@ import { QueueMessageParking } from '../../shared/storage/parkedMessages';
 import type { AlertRaiser } from '../../shared/scan/scanAlertObserver';
 import { ScanAttemptError, ScanPipeline } from '../../shared/scan/scanPipeline';
 import { SCAN_REQUEST_SCHEMA, SCAN_REQUEST_VERSION, type ScanReason, type ScanRequest } from '../../shared/scan/scanRequest';
-import { readStorageConnection } from '../../shared/storage/connection';
+import { readStorageConnection } from '../../shared/config/storageConnection';
 import { startAcrServer, type AcrServer } from '../acr-server/acrServer';
 import { trivyImageScanRun } from '../acr-server/trivyScanRun';
 import { freshStore } from '../results/support';
@@ -66,11 +66,12 @@ beforeAll(async () => {
         { tableClient: alertTable, logWriter: () => {} },
     );
     const poison = suffix();
+    await new QueueClient(connectionString, `parked-${poison}`).createIfNotExists();
     pipeline = new ScanPipeline({
         scanner,
         store,
         policy: DEFAULT_POLICY,
-        observers: () => [new NewVulnerabilityObserver(alertService, () => DEFAULT_POLICY)],
+        observers: [new NewVulnerabilityObserver(alertService, () => DEFAULT_POLICY)],
         // Every failure is the last delivery: the error verdict is recorded at once.
         maxDequeueCount: 1,
         parking: new QueueMessageParking(() => new QueueClient(connectionString, `parked-${poison}`)),
@@ -87,7 +88,7 @@ beforeAll(async () => {
         scanner,
         store,
         policy: DEFAULT_POLICY,
-        observers: () => [new NewVulnerabilityObserver(flakyAlerts, () => DEFAULT_POLICY)],
+        observers: [new NewVulnerabilityObserver(flakyAlerts, () => DEFAULT_POLICY)],
         maxDequeueCount: 5,
         parking: new QueueMessageParking(() => new QueueClient(connectionString, `parked-${poison}`)),
     });

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { createLogsClient } from '../../shared/gate/gateApp';
+import { createLogsClient } from '../../shared/azure/logsClient';
 import { LogAnalyticsLiveImages } from '../../shared/rescan/logAnalyticsLiveImages';
 import { RescanSelection, rescanRequestId } from '../../shared/rescan/rescanSelection';
 import { startLogAnalyticsServer, type LogAnalyticsServer } from '../log-analytics-server/logAnalyticsServer';
@@ -54,13 +54,13 @@ describe('RescanSelection over the pull logs (selection "pulled")', () => {
         await record(current, DB);
 
         const credential = new FakeTokenCredential();
-        const { ledger, queue } = freshLedgerAndQueue(connection);
+        const { ledger, queue, sink } = await freshLedgerAndQueue(connection);
         const selection = new RescanSelection({
             mode: 'pulled',
             source: new LogAnalyticsLiveImages(createLogsClient(logs.url, credential, { tlsOptions: { ca: logs.ca }, retryOptions: { maxRetries: 0 } }), REGISTRY_ID, 'live/', 30, () => NOW),
             store,
             ledger,
-            queue,
+            requests: sink,
             registry: 'contoso.azurecr.io',
             minIntervalMs: 12 * 3_600_000,
             maxVerdictAgeMs: 7 * 86_400_000,

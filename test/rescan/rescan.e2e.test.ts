@@ -3,15 +3,16 @@ import path from 'node:path';
 import { TableClient } from '@azure/data-tables';
 import { QueueClient } from '@azure/storage-queue';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-// The local host must be imported before anything that registers functions.
-import { startLocalHost, type LocalHost } from '../../local-host';
+// The local host (through appHost) must be imported before anything that registers functions.
+import { startAppHost } from '../support/appHost';
+import { provisionAzurite } from '../support/provisionAzurite';
+import type { LocalHost } from '../../local-host';
 import { startAzurite, type AzuriteInstance } from '../../local-host/azurite';
 import { AlertStore } from '../../shared/alerts/alertStore';
-import { useAzureAccess } from '../../shared/app/azureAccess';
 import { TableScanResultStore } from '../../shared/results/tableScanResultStore';
 import { TableRescanLedger } from '../../shared/rescan/rescanLedger';
 import { encodeScanRequest, SCAN_REQUEST_SCHEMA, SCAN_REQUEST_VERSION, type ScanReason } from '../../shared/scan/scanRequest';
-import { readStorageConnection } from '../../shared/storage/connection';
+import { readStorageConnection } from '../../shared/config/storageConnection';
 import { queues, tables } from '../../shared/storage/names';
 import { parseTrivyReportJson } from '../../shared/trivy/report';
 import { startAcrServer, type AcrServer } from '../acr-server/acrServer';
@@ -26,7 +27,6 @@ import { appEnv } from '../support/appEnv';
  * server for the registry listing and the Trivy task runs. Only the network identity is replaced
  * (a fake Entra token, the server's self-signed CA).
  */
-const FUNCTIONS_DIR = path.resolve(__dirname, '../../functions');
 const fixture = readFileSync(path.resolve(__dirname, '../../../shared/fixtures/trivy/debian-buster.golden.json'), 'utf8');
 const CRITICAL = 'CVE-2019-18224';
 const LOW = 'CVE-2019-18276';
@@ -58,19 +58,17 @@ function hostEnv(): Record<string, string> {
     });
 }
 
-const startHost = () => startLocalHost({ functionsDir: FUNCTIONS_DIR, port: 0, runSchedules: false, env: hostEnv(), log: () => {} });
+const startHost = () => startAppHost({ azurite, composition: { access: testAzureAccess(server.ca) }, env: hostEnv(), host: { log: () => {} } });
 
 beforeAll(async () => {
     azurite = await startAzurite();
     server = await startAcrServer({ azuriteConnectionString: azurite.connectionString });
     server.onRun(trivyImageScanRun(() => report));
-    useAzureAccess(testAzureAccess(server.ca));
     store = TableScanResultStore.fromConnection(readStorageConnection('TEST', { TEST: azurite.connectionString }));
-    await store.ensureTables();
+    await provisionAzurite(azurite.connectionString);
 }, 60_000);
 
 afterAll(async () => {
-    useAzureAccess(undefined);
     await server?.close();
     await azurite?.stop();
 });

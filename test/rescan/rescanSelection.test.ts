@@ -59,7 +59,7 @@ describe('RescanSelection over the registry (selection "all")', () => {
         // A push scan in quarantine is what tells the selection which DB is current.
         await record(Q, 'quarantine/web', ago(2 * HOUR), DB_NEW);
 
-        const { ledger, queue } = freshLedgerAndQueue(connection);
+        const { ledger, queue, sink } = await freshLedgerAndQueue(connection);
         let now = NOW;
         const listings: string[] = [];
         const selection = new RescanSelection({
@@ -67,7 +67,7 @@ describe('RescanSelection over the registry (selection "all")', () => {
             source: new RegistryLiveImages(registry, 'live/'),
             store: { listSummaries: (o) => (listings.push('listSummaries'), store.listSummaries(o)) } as Pick<ScanResultStore, 'listSummaries'>,
             ledger,
-            queue,
+            requests: sink,
             registry: server.loginServer,
             minIntervalMs: 12 * HOUR,
             maxVerdictAgeMs: 7 * 24 * HOUR,

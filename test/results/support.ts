@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import type { Verdict } from '../../shared/policy/verdict';
 import type { ScanRecord } from '../../shared/results/scanResultStore';
 import { TableScanResultStore, type TableScanResultStoreOptions } from '../../shared/results/tableScanResultStore';
-import { readStorageConnection } from '../../shared/storage/connection';
+import { readStorageConnection } from '../../shared/config/storageConnection';
 import type { Finding } from '../../shared/trivy/finding';
 
 /** A store on three fresh tables (random names) of the test Azurite. */
@@ -12,7 +12,7 @@ export async function freshStore(connectionString: string, options: TableScanRes
     const names = { summaries: `sum${suffix}`, findings: `fnd${suffix}`, index: `idx${suffix}` };
     const connection = readStorageConnection('TEST', { TEST: connectionString });
     const store = TableScanResultStore.fromConnection(connection, names, options);
-    await store.ensureTables();
+    await Promise.all(Object.values(names).map((name) => TableClient.fromConnectionString(connectionString, name, { allowInsecureConnection: true }).createTable()));
     // A separate, uninstrumented client to look at the raw rows behind the store.
     const rawFindings = TableClient.fromConnectionString(connectionString, names.findings, { allowInsecureConnection: true });
     const rawIndex = TableClient.fromConnectionString(connectionString, names.index, { allowInsecureConnection: true });

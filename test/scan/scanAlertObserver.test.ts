@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, inject, it } from 'vitest';
 import { createAlertService } from '../../shared/alerts/createAlertService';
-import { readStorageConnection } from '../../shared/storage/connection';
+import { readStorageConnection } from '../../shared/config/storageConnection';
 import { ScanAlertObserver } from '../../shared/scan/scanAlertObserver';
 import type { ScanVerdictEvent } from '../../shared/scan/verdictObserver';
 import type { VerdictOutcome } from '../../shared/policy/verdict';
-import { azuriteTable } from '../support/intakeFixtures';
+import { freshTable } from '../support/intakeFixtures';
 
 const event = (repository: string, outcome: VerdictOutcome, digestHex: string): ScanVerdictEvent => ({
     registry: 'contoso.azurecr.io',
@@ -25,7 +25,7 @@ const event = (repository: string, outcome: VerdictOutcome, digestHex: string): 
 describe('ScanAlertObserver with the real alert service on Azurite', () => {
     it('raises scan-failed / scan-error for quarantine images only, once per digest and kind', async () => {
         const connectionString = inject('azuriteConnectionString');
-        const table = azuriteTable(connectionString, `alerts${randomBytes(4).toString('hex')}`);
+        const table = await freshTable(connectionString, `alerts${randomBytes(4).toString('hex')}`);
         const alerts = createAlertService(
             { storage: readStorageConnection('S', { S: connectionString }), alertTopicEndpoint: undefined, alertWebhookUrl: undefined, alertWebhookFormat: 'auto', alertWebhookTimeoutSeconds: 10 },
             { tableClient: table, logWriter: () => undefined },

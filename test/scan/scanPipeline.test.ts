@@ -29,11 +29,12 @@ beforeAll(async () => {
     ({ store } = await freshStore(azurite));
     observer = new RecordingVerdictObserver();
     poison = new QueueClient(azurite, `${QUEUE}-poison`);
+    await poison.createIfNotExists();
     pipeline = new ScanPipeline({
         scanner: testScanner(server),
         store,
         policy: DEFAULT_POLICY,
-        observers: () => [observer],
+        observers: [observer],
         maxDequeueCount: MAX,
         parking: new QueueMessageParking((q) => new QueueClient(azurite, `${q}-poison`)),
     });
@@ -215,7 +216,7 @@ describe('ScanPipeline with the real scanner on the ACR test server and the real
             scanner: testScanner(server),
             store,
             policy: DEFAULT_POLICY,
-            observers: () => [{ onVerdict: async () => Promise.reject(new Error('promotion unavailable')) }, { onVerdict: async (e) => void seen.push(e.digest) }],
+            observers: [{ onVerdict: async () => Promise.reject(new Error('promotion unavailable')) }, { onVerdict: async (e) => void seen.push(e.digest) }],
             maxDequeueCount: MAX,
             parking: new QueueMessageParking((q) => new QueueClient(inject('azuriteConnectionString'), `${q}-poison`)),
         });

@@ -12,6 +12,13 @@ export function azuriteTable(connectionString: string, table: string): TableClie
     return TableClient.fromConnectionString(connectionString, table, { allowInsecureConnection: true });
 }
 
+/** A table of the test Azurite, created (as infra/ and provisionStorage create the app's). */
+export async function freshTable(connectionString: string, table: string): Promise<TableClient> {
+    const client = azuriteTable(connectionString, table);
+    await client.createTable();
+    return client;
+}
+
 /** Every message currently visible on a queue, decoded from Base64 JSON (not deleted). */
 export async function peekAll(queue: QueueClient): Promise<unknown[]> {
     const peeked = await queue.peekMessages({ numberOfMessages: 32 });

@@ -1,5 +1,5 @@
 import type { TokenCredential } from '@azure/core-auth';
-import type { AzureAccess } from '../../shared/app/azureAccess';
+import type { AzureAccess } from '../../shared/azure/azureAccess';
 import { AcrConnection } from '../../shared/registry/acrConnection';
 import type { AcrServer } from '../acr-server/acrServer';
 import { FakeTokenCredential } from './fakeTokenCredential';

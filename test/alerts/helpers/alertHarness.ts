@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { AccessToken, TokenCredential } from '@azure/identity';
 import { inject } from 'vitest';
-import type { StorageConnection } from '../../../shared/storage/connection';
-import { createTableClient } from '../../../shared/storage/connection';
+import type { StorageConnection } from '../../../shared/config/storageConnection';
+import { createTableClient } from '../../../shared/storage/storageClients';
 import { createAlertService, type AlertServiceDeps, type AlertSettings } from '../../../shared/alerts/createAlertService';
 import type { AlertService } from '../../../shared/alerts/alertService';
 import { AlertStore } from '../../../shared/alerts/alertStore';
@@ -35,11 +35,12 @@ export interface Harness {
     readonly warnings: string[];
 }
 
-/** Builds the service through the real factory, on its own table, capturing every log line. */
-export function harness(settings: AlertSettings, tableName: string, deps: AlertServiceDeps = {}): Harness {
+/** Builds the service through the real factory, on its own table (created, as provisioning does), capturing every log line. */
+export async function harness(settings: AlertSettings, tableName: string, deps: AlertServiceDeps = {}): Promise<Harness> {
     const logLines: string[] = [];
     const warnings: string[] = [];
     const tableClient = createTableClient(settings.storage, tableName);
+    await tableClient.createTable();
     const service = createAlertService(settings, {
         tableClient,
         logWriter: (line) => logLines.push(line),

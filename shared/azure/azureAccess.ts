@@ -1,15 +1,14 @@
 import type { TokenCredential } from '@azure/core-auth';
-import { DefaultAzureCredential } from '@azure/identity';
-import type { Settings } from '../config/settings';
-import { perApp } from './runtime';
+import { DefaultAzureCredential, ManagedIdentityCredential } from '@azure/identity';
+import type { StorageConnection } from '../config/storageConnection';
 
 /*
  * How the app reaches Azure (ARM, the ACR data plane, Log Analytics, Event Grid): one credential
- * and one set of client options per app, chosen here and nowhere else. Every composition file
- * (registry adapters, gate, rescan, alerts, patching, scan) builds its SDK clients from
- * `azureAccess()`. Storage clients are the exception in construction only: they follow the
- * Functions host's connection convention (shared/storage/connection.ts), and their credential is
- * the one reused below.
+ * and one set of client options per app. The composition root (shared/app/createServices.ts)
+ * receives one AzureAccess and builds every SDK client from it; tests pass one pointed at the
+ * local HTTPS stand-ins (test/support/testAzureAccess.ts). Storage clients follow the Functions
+ * host's connection convention instead (shared/storage/connection.ts); their credential is the
+ * one reused below.
  */
 
 /** Pipeline options every Azure SDK client of ours gets. Production leaves them empty. */
@@ -35,34 +34,18 @@ export interface AzureAccess {
 /**
  * The production access for these settings.
  *
- * Credential: when the storage connection is identity-based, its credential is reused (what the
- * alert sinks did before this module existed): the Function App has one user-assigned identity,
+ * Credential: one for the whole app, storage included. When the storage connection names a managed
+ * identity (CONN__credential=managedidentity, CONN__clientId), that identity: the Function App has one user-assigned identity,
  * infra/ puts the same client id in ACR_GUARD_STORAGE__clientId and AZURE_CLIENT_ID, so one
  * credential (and one token cache) serves storage and every other Azure client, and an operator who
  * names the identity only on the storage connection gets it everywhere. Otherwise (a connection
  * string: local development, Azurite) DefaultAzureCredential, which reads AZURE_CLIENT_ID itself to
  * pick a user-assigned managed identity in Azure, and uses a developer's own sign-in elsewhere.
  */
-export function createAzureAccess(settings: Pick<Settings, 'storage'>): AzureAccess {
-    const credential = settings.storage.kind === 'identity' ? settings.storage.credential : new DefaultAzureCredential();
-    return { credential, clientOptions: {} };
-}
-
-const production = perApp(createAzureAccess);
-
-let override: AzureAccess | undefined;
-
-/**
- * The one test seam for the network boundary: a fake TokenCredential and `tlsOptions: { ca }` for
- * the local HTTPS stand-ins (ACR, Log Analytics, an Event Grid topic), optionally fast polling.
- * Set it before the app builds its adapters (before the local host starts); undefined restores
- * production.
- */
-export function useAzureAccess(access: AzureAccess | undefined): void {
-    override = access;
-}
-
-/** The app's Azure access: the test override if one is set, else the production credential and options. */
-export function azureAccess(): AzureAccess {
-    return override ?? production();
+export function createAzureAccess(storage: StorageConnection): AzureAccess {
+    if (storage.kind === 'identity' && storage.managedIdentity) {
+        return { credential: storage.clientId ? new ManagedIdentityCredential({ clientId: storage.clientId }) : new ManagedIdentityCredential(), clientOptions: {} };
+    }
+    const clientId = storage.kind === 'identity' ? storage.clientId : undefined;
+    return { credential: new DefaultAzureCredential(clientId ? { managedIdentityClientId: clientId } : {}), clientOptions: {} };
 }

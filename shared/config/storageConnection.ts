@@ -1,10 +1,11 @@
-import { TableClient } from '@azure/data-tables';
-import { DefaultAzureCredential, ManagedIdentityCredential, type TokenCredential } from '@azure/identity';
-import { QueueClient } from '@azure/storage-queue';
-import { SettingsError } from '../config/setting';
+import { SettingsError } from './settingsError';
+
+/** The name of the storage connection the app's queues and tables use (`<name>` or `<name>__*`). */
+export const STORAGE_CONNECTION = 'ACR_GUARD_STORAGE';
 
 /**
- * How the app reaches its storage account, read exactly as the Functions host reads a
+ * How the app reaches its storage account (plain data: the clients and the credential are built
+ * by shared/storage/storageClients.ts), read exactly as the Functions host reads a
  * connection named CONN: either one setting CONN holding a connection string (Azurite, local
  * development), or identity-based settings CONN__queueServiceUri, CONN__tableServiceUri
  * (or CONN__accountName), CONN__credential=managedidentity and CONN__clientId.
@@ -16,7 +17,9 @@ export type StorageConnection =
           readonly name: string;
           readonly queueServiceUri: string;
           readonly tableServiceUri: string;
-          readonly credential: TokenCredential;
+          /** CONN__credential=managedidentity: a managed identity (CONN__clientId picks a user-assigned one). */
+          readonly managedIdentity: boolean;
+          readonly clientId: string | undefined;
           /** What the credential is, for logs: never a secret. */
           readonly credentialDescription: string;
       };
@@ -58,36 +61,8 @@ export function readStorageConnection(name: string, env: Record<string, string |
     }
     if (problems.length > 0) throw new SettingsError(problems);
     const managed = credentialKind?.toLowerCase() === 'managedidentity';
-    const credential: TokenCredential = managed
-        ? clientId
-            ? new ManagedIdentityCredential({ clientId })
-            : new ManagedIdentityCredential()
-        : new DefaultAzureCredential(clientId ? { managedIdentityClientId: clientId } : {});
     const credentialDescription = managed
         ? `managed identity${clientId ? ` (client id ${clientId})` : ' (system-assigned)'}`
         : 'DefaultAzureCredential';
-    return { kind: 'identity', name, queueServiceUri, tableServiceUri, credential, credentialDescription };
-}
-
-const isHttp = (url: string) => url.startsWith('http://');
-
-function connectionStringEndpoint(connectionString: string, key: string): string | undefined {
-    const match = new RegExp(`(?:^|;)${key}=([^;]+)`, 'i').exec(connectionString);
-    return match?.[1];
-}
-
-export function createQueueClient(connection: StorageConnection, queueName: string): QueueClient {
-    if (connection.kind === 'connectionString') return new QueueClient(connection.connectionString, queueName);
-    return new QueueClient(`${connection.queueServiceUri}/${queueName}`, connection.credential);
-}
-
-export function createTableClient(connection: StorageConnection, tableName: string): TableClient {
-    if (connection.kind === 'connectionString') {
-        const cs = connection.connectionString;
-        const insecure = /UseDevelopmentStorage=true/i.test(cs) || isHttp(connectionStringEndpoint(cs, 'TableEndpoint') ?? '');
-        return TableClient.fromConnectionString(cs, tableName, { allowInsecureConnection: insecure });
-    }
-    return new TableClient(connection.tableServiceUri, tableName, connection.credential, {
-        allowInsecureConnection: isHttp(connection.tableServiceUri),
-    });
+    return { kind: 'identity', name, queueServiceUri, tableServiceUri, managedIdentity: managed, clientId, credentialDescription };
 }
