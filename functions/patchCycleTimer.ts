@@ -1,5 +1,4 @@
 import { app, type InvocationContext, type Timer } from '@azure/functions';
-import { startPatchCycle } from '../shared/patching/patchCycle';
 import { services } from './services';
 
 /**
@@ -7,7 +6,7 @@ import { services } from './services';
  * ACR_GUARD_PATCH_SCHEDULE) and, when it is, plans it and fans out patch requests.
  */
 export async function patchCycleTimer(_timer: Timer, context: InvocationContext): Promise<void> {
-    const outcome = await startPatchCycle((await services().patching()).cycleDeps, 'timer', context);
+    const outcome = await (await services().patching()).startCycle('timer', context);
     if (!outcome.started) context.log(`patch cycle not started: ${outcome.reason}${outcome.nextRunAt ? ` (next due ${outcome.nextRunAt.toISOString()})` : ''}`);
 }
 

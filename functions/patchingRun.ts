@@ -1,5 +1,4 @@
 import { app, type HttpRequest, type HttpResponseInit, type InvocationContext } from '@azure/functions';
-import { startPatchCycle } from '../shared/patching/patchCycle';
 import { services } from './services';
 
 /**
@@ -7,7 +6,7 @@ import { services } from './services';
  * it starts nothing and answers 200 with the cycle already running. Function key required.
  */
 export async function patchingRun(_request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> {
-    const outcome = await startPatchCycle((await services().patching()).cycleDeps, 'run-now', context);
+    const outcome = await (await services().patching()).startCycle('run-now', context);
     if (!outcome.started && outcome.reason === 'patching-off') {
         return { status: 404, jsonBody: { error: 'continuous patching is off: ACR_GUARD_PATCH_CONFIG_PATH is not set' } };
     }

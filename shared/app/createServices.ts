@@ -6,9 +6,8 @@ import type { LockStore } from '../gate/lockStore';
 import type { Reconciler } from '../gate/reconciler';
 import type { TablePromotionLedger } from '../gate/tablePromotionLedger';
 import type { IntakeService } from '../intake/intakeService';
-import type { PatchCycleDeps } from '../patching/patchCycle';
 import type { PatchingConfig } from '../patching/config';
-import type { PatchWorker } from '../patching/patchWorker';
+import type { PatchingService } from '../patching/patchingService';
 import type { GatePolicy } from '../policy/gatePolicy';
 import type { AcrAdapters } from '../registry/acrAdapters';
 import type { RescanSelection } from '../rescan/rescanSelection';
@@ -52,12 +51,6 @@ export interface CompositionOptions {
     readonly extraVerdictObservers?: readonly VerdictObserver[];
 }
 
-/** The continuous-patching wiring the patch functions use. */
-export interface PatchingServices {
-    readonly cycleDeps: PatchCycleDeps;
-    readonly worker: PatchWorker;
-}
-
 /** The gate's stores, for the functions and for end-to-end tests that look at what the gate recorded. */
 export interface GateStores {
     readonly ledger: TablePromotionLedger;
@@ -79,7 +72,7 @@ export interface AppServices {
     gateStores(): Promise<GateStores>;
     alerts(): Promise<AlertService>;
     rescanSelection(): Promise<RescanSelection>;
-    patching(): Promise<PatchingServices>;
+    patching(): Promise<PatchingService>;
     parking(): Promise<MessageParking>;
 }
 
@@ -198,8 +191,9 @@ export function createServices(settings: Settings, access: AzureAccess, options:
         const [{ PatchRunStore }, s] = await Promise.all([import('../patching/patchRunStore.js'), storage()]);
         return new PatchRunStore(s.table(tables.patchRuns));
     });
-    const patching = lazy(async (): Promise<PatchingServices> => {
-        const [{ PatchCycleStore }, { QueuePatchRequestSink }, { PatchWorker }, { registryTagSource }, runs, s, registry, r, a] = await Promise.all([
+    const patching = lazy(async (): Promise<PatchingService> => {
+        const [{ PatchingService }, { PatchCycleStore }, { QueuePatchRequestSink }, { PatchWorker }, { registryTagSource }, runs, s, registry, r, a, park] = await Promise.all([
+            import('../patching/patchingService.js'),
             import('../patching/patchRunStore.js'),
             import('../patching/patchRequestSink.js'),
             import('../patching/patchWorker.js'),
@@ -209,10 +203,12 @@ export function createServices(settings: Settings, access: AzureAccess, options:
             acr(),
             results(),
             alerts(),
+            parking(),
         ]);
         const requests = new QueuePatchRequestSink(s.queue(queues.patchRequests));
-        return {
-            cycleDeps: {
+        return new PatchingService({
+            parking: park,
+            cycle: {
                 config: patchConfig,
                 everyDays: schedule.days,
                 registry: settings.registryLoginServer,
@@ -235,7 +231,7 @@ export function createServices(settings: Settings, access: AzureAccess, options:
                 // interval when one is set (tests: 1 ms, so 0 s), else the worker's default of 60 s.
                 ...(poll !== undefined ? { checkDelaySeconds: Math.round(poll / 1000) } : {}),
             }),
-        };
+        });
     });
 
     // --- the scan pipeline and, in this order, what acts on each verdict -------------------------
