@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { checkDigest, checkRegistry, checkRepository, checkTag } from '../oci/reference';
 import { ALERT_SEVERITIES, MAX_VULNERABILITIES, type AlertDetails, type AlertKind, type AlertSeverity, type AlertSubject, type DetectionSource } from './alert';
+import { AcrGuardError } from '../errors/acrGuardError';
 
 /** What a caller hands to AlertService.raise. */
 export interface AlertInput {
@@ -29,10 +30,9 @@ export interface AlertInput {
 }
 
 /** An input that cannot become an alert: the reason names the offending field, never a secret. */
-export class AlertInputError extends Error {
+export class AlertInputError extends AcrGuardError {
     constructor(readonly reason: string) {
-        super(`invalid alert: ${reason}`);
-        this.name = 'AlertInputError';
+        super(`invalid alert: ${reason}`, { code: 'invalid-alert', retryable: false });
     }
 }
 

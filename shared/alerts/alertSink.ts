@@ -1,4 +1,5 @@
 import type { Alert } from './alert';
+import { AcrGuardError } from '../errors/acrGuardError';
 
 /**
  * Where an alert goes (an Event Grid topic, a chat webhook, the log). `deliver` resolves once the
@@ -16,15 +17,14 @@ export interface AlertSink {
  * A failed delivery with what the retry logic needs to know. Sinks throw this; any other error
  * counts as retryable. `message` must be safe to store and log (no URLs with secrets).
  */
-export class SinkDeliveryError extends Error {
+export class SinkDeliveryError extends AcrGuardError {
     constructor(
         message: string,
-        readonly retryable: boolean,
+        retryable: boolean,
         /** The sink asked us to wait this long (HTTP Retry-After). */
         readonly retryAfterMs?: number,
     ) {
-        super(message);
-        this.name = 'SinkDeliveryError';
+        super(message, { code: 'sink-delivery-failed', retryable });
     }
 }
 
@@ -38,4 +38,3 @@ export function parseRetryAfter(value: string | null | undefined, now: number = 
 }
 
 /** Status codes worth retrying: throttling, timeouts and server errors. 4xx otherwise is a config or payload error. */
-export const isRetryableStatus = (status: number) => status === 408 || status === 429 || status >= 500;

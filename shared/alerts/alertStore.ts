@@ -1,5 +1,6 @@
 import { odata, type TableClient, type TableEntityResult } from '@azure/data-tables';
-import { RestError } from '@azure/core-rest-pipeline';
+import { hasStatus as isStatus } from '../errors/restStatus';
+import { retryOnConflict } from '../errors/retryOnConflict';
 import { isUndelivered, type Alert, type AlertKind, type AlertState, type AlertSubject } from './alert';
 
 /**
@@ -110,7 +111,6 @@ function fromEntity(e: TableEntityResult<Record<string, unknown>>): StoredAlert 
     };
 }
 
-const isStatus = (err: unknown, status: number) => err instanceof RestError && err.statusCode === status;
 
 export class AlertStore {
     constructor(private readonly table: TableClient) {}
@@ -146,21 +146,17 @@ export class AlertStore {
      * `change` must be a pure function of the row. Returns the row as written (or as found).
      */
     async update(alertId: string, change: (current: StoredAlert) => StoredAlert | undefined): Promise<StoredAlert | undefined> {
-        for (let attempt = 0; attempt < MAX_CONFLICT_RETRIES; attempt += 1) {
-            const current = await this.readWithEtag(alertId);
-            if (!current) return undefined;
-            const next = change(current.stored);
-            if (!next) return current.stored;
-            try {
+        return retryOnConflict(
+            async () => {
+                const current = await this.readWithEtag(alertId);
+                if (!current) return undefined;
+                const next = change(current.stored);
+                if (!next) return current.stored;
                 await this.table.updateEntity(toEntity(next), 'Replace', { etag: current.etag });
                 return next;
-            } catch (err) {
-                if (!isStatus(err, 412)) throw err;
-                // Someone else wrote in between: back off a little (jittered) and re-read.
-                await new Promise((r) => setTimeout(r, Math.random() * 10 * (attempt + 1)));
-            }
-        }
-        throw new Error(`alert ${alertId}: gave up after ${MAX_CONFLICT_RETRIES} concurrent-update conflicts`);
+            },
+            { what: `alert ${alertId}`, maxAttempts: MAX_CONFLICT_RETRIES, isConflict: (err) => isStatus(err, 412) },
+        );
     }
 
     async list(query: AlertQuery = {}): Promise<StoredAlert[]> {

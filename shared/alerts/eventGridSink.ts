@@ -3,7 +3,8 @@ import { RestError } from '@azure/core-rest-pipeline';
 import { EventGridPublisherClient, type EventGridPublisherClientOptions, type SendCloudEventInput } from '@azure/eventgrid';
 import type { Alert } from './alert';
 import { cloudEventType } from './alertKinds';
-import { isRetryableStatus, parseRetryAfter, SinkDeliveryError, type AlertSink } from './alertSink';
+import { isRetryableStatus } from '../errors/retryable';
+import { parseRetryAfter, SinkDeliveryError, type AlertSink } from './alertSink';
 
 /** The `data` of an alert CloudEvent: the alert minus its delivery bookkeeping. */
 export interface AlertEventData {

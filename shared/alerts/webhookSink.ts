@@ -1,5 +1,6 @@
 import type { AlertSink } from './alertSink';
-import { isRetryableStatus, parseRetryAfter, SinkDeliveryError } from './alertSink';
+import { isRetryableStatus } from '../errors/retryable';
+import { parseRetryAfter, SinkDeliveryError } from './alertSink';
 import { webhookFormatFor, webhookPayload, type WebhookFormatSetting } from './webhookPayloads';
 import { redactUrl } from '../validation/webhookUrl';
 

@@ -87,7 +87,7 @@ export class ApprovalService {
             };
         } catch (err) {
             if (err instanceof PromotionRefused) return refuse(422, err.code, err.message);
-            if (err instanceof PromotionFailed) return refuse(err.transient ? 503 : 502, 'promotion-failed', err.message);
+            if (err instanceof PromotionFailed) return refuse(err.retryable ? 503 : 502, 'promotion-failed', err.message);
             throw err;
         }
     }

@@ -1,6 +1,6 @@
 import type { TableClient } from '@azure/data-tables';
 import { createHash } from 'node:crypto';
-import { isNotFound } from './tableKeys';
+import { isNotFound } from '../errors/restStatus';
 
 /**
  * The reconciler's checkpoint (`GateCheckpoints`), one row per registry (RowKey = a hash of the

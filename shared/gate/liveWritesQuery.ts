@@ -7,6 +7,7 @@
  * throws instead of being escaped.
  */
 const PREFIX = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*\/$/;
+import { AcrGuardError } from '../errors/acrGuardError';
 
 export interface LiveWritesQueryInput {
     readonly livePrefix: string;
@@ -16,10 +17,9 @@ export interface LiveWritesQueryInput {
     readonly maxRows: number;
 }
 
-export class UnsafeQueryValue extends Error {
+export class UnsafeQueryValue extends AcrGuardError {
     constructor(what: string) {
-        super(`refusing to build the reconciliation query: ${what}`);
-        this.name = 'UnsafeQueryValue';
+        super(`refusing to build the reconciliation query: ${what}`, { code: 'unsafe-query-value', retryable: false });
     }
 }
 

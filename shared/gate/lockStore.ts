@@ -1,5 +1,7 @@
 import type { TableClient } from '@azure/data-tables';
-import { isConflict, isNotFound, repositoryKey } from './tableKeys';
+import { isNotFound } from '../errors/restStatus';
+import { retryOnConflict } from '../errors/retryOnConflict';
+import { repositoryKey } from './tableKeys';
 
 /** One lock acr-guard placed on a bypassing image (`Locks` table: PartitionKey = digest, RowKey = repository). */
 export interface LockRecord {
@@ -39,7 +41,7 @@ export class LockStore {
 
     /** Records (or extends with a tag) a lock; concurrent writers merge tags under the ETag. */
     async record(lock: LockRecord): Promise<void> {
-        for (let attempt = 0; attempt < 20; attempt++) {
+        await retryOnConflict(async () => {
             const read = await this.read(lock.repository, lock.digest);
             const current = read?.lock;
             const tags = [...new Set([...(current?.tags ?? []), ...lock.tags])];
@@ -51,14 +53,8 @@ export class LockStore {
                 lockedAt: current?.lockedAt ?? lock.lockedAt,
                 alertId: lock.alertId,
             };
-            try {
-                if (!read) await this.table.createEntity(entity);
-                else await this.table.updateEntity(entity, 'Replace', { etag: read.etag });
-                return;
-            } catch (err) {
-                if (!isConflict(err)) throw err;
-            }
-        }
-        throw new Error(`lock row ${lock.repository}@${lock.digest} kept changing`);
+            if (!read) await this.table.createEntity(entity);
+            else await this.table.updateEntity(entity, 'Replace', { etag: read.etag });
+        }, { what: `lock row ${lock.repository}@${lock.digest}`, maxAttempts: 20 });
     }
 }

@@ -2,6 +2,7 @@ import type { AlertInput, RaiseResult } from '../alerts';
 import { RegistryError, type Registry } from '../registry/registry';
 import { liveRepositoryFor, type GatePrefixes } from './livePromotionTarget';
 import type { Promotion, PromotionLedger } from './promotionLedger';
+import { AcrGuardError } from '../errors/acrGuardError';
 
 export interface PromotionRequest {
     /** Login server of the guarded registry (alerts name it). */
@@ -20,18 +21,16 @@ export type PromotionOutcome =
     | { readonly status: 'already-promoted'; readonly promotion: Promotion };
 
 /** The request cannot be promoted at all (not in quarantine): nothing was recorded. */
-export class PromotionRefused extends Error {
-    constructor(readonly code: string, reason: string) {
-        super(reason);
-        this.name = 'PromotionRefused';
+export class PromotionRefused extends AcrGuardError {
+    constructor(code: string, reason: string) {
+        super(reason, { code, retryable: false });
     }
 }
 
 /** The import failed; `transient` says whether trying again later may help. The alert is raised. */
-export class PromotionFailed extends Error {
-    constructor(readonly transient: boolean, message: string, options?: { cause?: unknown }) {
-        super(message, options);
-        this.name = 'PromotionFailed';
+export class PromotionFailed extends AcrGuardError {
+    constructor(retryable: boolean, message: string, options?: { cause?: unknown }) {
+        super(message, { code: 'promotion-failed', retryable, cause: options?.cause });
     }
 }
 
@@ -71,7 +70,7 @@ export class Promoter {
                 mode: 'Force',
             });
         } catch (err) {
-            const transient = err instanceof RegistryError ? err.transient : false;
+            const transient = err instanceof RegistryError ? err.retryable : false;
             const message = err instanceof Error ? err.message : String(err);
             await this.deps.ledger.fail(target, request.digest, message, !transient);
             await this.alertFailure(request, target, message, transient);

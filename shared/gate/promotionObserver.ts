@@ -31,7 +31,7 @@ export class PromotionObserver implements VerdictObserver {
         try {
             await this.promoter.promote({ registry: event.registry, sourceRepository: event.repository, digest: event.digest, tag: event.tag, requestedBy: 'auto' });
         } catch (err) {
-            if (err instanceof PromotionFailed && !err.transient) {
+            if (err instanceof PromotionFailed && !err.retryable) {
                 this.options.log?.warn(err.message);
                 return;
             }

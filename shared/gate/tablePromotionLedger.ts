@@ -1,6 +1,8 @@
 import { odata, type TableClient } from '@azure/data-tables';
 import { type Promotion, type PromotionIntent, type PromotionLedger, type PromotionState } from './promotionLedger';
-import { isConflict, isNotFound, repositoryFromKey, repositoryKey } from './tableKeys';
+import { isConflict, isNotFound } from '../errors/restStatus';
+import { retryOnConflict } from '../errors/retryOnConflict';
+import { repositoryFromKey, repositoryKey } from './tableKeys';
 
 /**
  * The ledger on Table storage (`Promotions`): PartitionKey = digest, RowKey = target repository
@@ -127,13 +129,13 @@ export class TablePromotionLedger implements PromotionLedger {
 
     /** Read-modify-write under the ETag; `change` returns undefined for "nothing to do". */
     private async change(targetRepository: string, digest: string, change: (e: PromotionEntity) => PromotionEntity | undefined): Promise<Promotion | null> {
-        for (let attempt = 0; attempt < MAX_CONFLICT_RETRIES; attempt++) {
-            const current = await this.read(targetRepository, digest);
-            if (!current) return null;
-            const next = change(current.entity);
-            if (!next) return toPromotion(current.entity);
-            const { partitionKey, rowKey, registry, sourceRepository, tags, state, requestedBy, intentAt, confirmedAt, failedAt, lastError } = next;
-            try {
+        return retryOnConflict(
+            async () => {
+                const current = await this.read(targetRepository, digest);
+                if (!current) return null;
+                const next = change(current.entity);
+                if (!next) return toPromotion(current.entity);
+                const { partitionKey, rowKey, registry, sourceRepository, tags, state, requestedBy, intentAt, confirmedAt, failedAt, lastError } = next;
                 // Replace (not merge) so that cleared optional fields really go away.
                 await this.table.updateEntity(
                     { partitionKey, rowKey, registry, sourceRepository, tags, state, requestedBy, intentAt, ...(confirmedAt ? { confirmedAt } : {}), ...(failedAt ? { failedAt } : {}), ...(lastError ? { lastError } : {}) },
@@ -141,10 +143,8 @@ export class TablePromotionLedger implements PromotionLedger {
                     { etag: current.etag },
                 );
                 return toPromotion(next);
-            } catch (err) {
-                if (!isConflict(err)) throw err;
-            }
-        }
-        throw new Error(`promotion row ${targetRepository}@${digest} kept changing; gave up after ${MAX_CONFLICT_RETRIES} attempts`);
+            },
+            { what: `promotion row ${targetRepository}@${digest}`, maxAttempts: MAX_CONFLICT_RETRIES },
+        );
     }
 }

@@ -1,4 +1,5 @@
-import { odata, RestError, type TableClient, type TableEntityResult } from '@azure/data-tables';
+import { odata, type TableClient, type TableEntityResult } from '@azure/data-tables';
+import { hasStatus as isStatus } from '../errors/restStatus';
 import type { PartialRegistryEvent, RegistryEvent } from '../events/registryEvent';
 import { GroupCommit } from '../storage/groupCommit';
 import type { DigestEntry, EventKey, EventRecord, RegistryEventStore } from './eventStore';
@@ -52,7 +53,6 @@ type DigestEntity = { partitionKey: string; rowKey: string } & Omit<DigestEntry,
     time?: string;
 };
 
-const isStatus = (err: unknown, status: number) => err instanceof RestError && err.statusCode === status;
 
 function toEntity(record: EventRecord): EventEntity {
     const entity: EventEntity = {

@@ -1,4 +1,5 @@
-import { RestError, type TableClient } from '@azure/data-tables';
+import type { TableClient } from '@azure/data-tables';
+import { hasStatus as isStatus } from '../errors/restStatus';
 import { encodeKeyPart, joinKey } from '../results/tableKeys';
 
 /**
@@ -114,7 +115,6 @@ function fromEntity(e: Record<string, unknown>): PatchRun {
     };
 }
 
-const isStatus = (err: unknown, ...codes: number[]) => err instanceof RestError && codes.includes(err.statusCode ?? 0);
 
 export class PatchRunStore {
     constructor(private readonly table: TableClient) {}

@@ -106,8 +106,8 @@ export class PatchWorker {
             original = await this.deps.registry.getManifest(request.repository, request.tag);
             scanned = scannedTag === request.tag ? original : await this.deps.registry.getManifest(request.repository, scannedTag);
         } catch (err) {
-            if (err instanceof RegistryError && (err.reason === 'not-found' || err.reason === 'invalid-input')) {
-                return settle({ ...base, status: 'failed', reason: `${err.reason}: ${err.message}` }, '');
+            if (err instanceof RegistryError && (err.code === 'not-found' || err.code === 'invalid-input')) {
+                return settle({ ...base, status: 'failed', reason: `${err.code}: ${err.message}` }, '');
             }
             throw err;
         }
@@ -183,7 +183,7 @@ export class PatchWorker {
         try {
             patchedDigest = (await this.deps.registry.getManifest(run.targetRepository!, run.patchTag)).digest;
         } catch (err) {
-            if (err instanceof RegistryError && err.reason === 'not-found') {
+            if (err instanceof RegistryError && err.code === 'not-found') {
                 return this.fail(run, `patch run ${request.runId} succeeded but ${run.targetRepository}:${run.patchTag} does not exist`, log);
             }
             throw err;

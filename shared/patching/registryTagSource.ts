@@ -15,7 +15,7 @@ export function registryTagSource(registry: Pick<Registry, 'listTags'>): TagSour
             try {
                 tags = await registry.listTags(repository);
             } catch (err) {
-                if (err instanceof RegistryError && err.reason === 'not-found') throw new RepositoryNotFoundError(repository);
+                if (err instanceof RegistryError && err.code === 'not-found') throw new RepositoryNotFoundError(repository);
                 throw err;
             }
             for (const tag of tags) yield tag.name;

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { checkRepository, checkTag } from '../oci/reference';
+import { AcrGuardError } from '../errors/acrGuardError';
 
 /**
  * Where the planner gets the tags of a repository. The cycle executor backs it with the
@@ -12,10 +13,9 @@ export interface TagSource {
 }
 
 /** The repository does not exist: ACR reports its configured tags as "do not exist", not an error. */
-export class RepositoryNotFoundError extends Error {
+export class RepositoryNotFoundError extends AcrGuardError {
     constructor(readonly repository: string) {
-        super(`repository ${repository} does not exist`);
-        this.name = 'RepositoryNotFoundError';
+        super(`repository ${repository} does not exist`, { code: 'repository-not-found', retryable: false });
     }
 }
 

@@ -5,6 +5,7 @@ import { SEVERITIES } from '../trivy/finding';
 import { formatIssues } from '../validation/issuePath';
 import { durationToMs, ISO_DURATION_PATTERN } from './duration';
 import { checkRepositoryPattern } from './repositoryPattern';
+import { AcrGuardError } from '../errors/acrGuardError';
 
 /*
  * The gate policy file (JSON). Example:
@@ -131,13 +132,12 @@ export const DEFAULT_POLICY: GatePolicy = Object.freeze({
 });
 
 /** The policy file is unusable. `problems` name where: `overrides[1].blockSeverities[0]: expected one of …`. */
-export class PolicyError extends Error {
-    override readonly name = 'PolicyError';
+export class PolicyError extends AcrGuardError {
     constructor(
         message: string,
         readonly problems: readonly string[] = [],
     ) {
-        super(problems.length === 0 ? message : `${message}:\n  ${problems.join('\n  ')}`);
+        super(problems.length === 0 ? message : `${message}:\n  ${problems.join('\n  ')}`, { code: 'invalid-policy', retryable: false });
     }
 }
 

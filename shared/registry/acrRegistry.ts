@@ -90,7 +90,7 @@ export class AcrRegistry implements Registry {
             digest = (await this.acr.dataPlane.getArtifact(request.targetRepository, request.targetTag).getTagProperties(request.targetTag)).digest;
         } catch (err) {
             const mapped = toRegistryError(err, `${operation}: confirm target tag`);
-            if (mapped.reason === 'not-found') throw new RegistryError('import-failed', `${operation} reported success but the target tag does not exist`, { operation }, { cause: err });
+            if (mapped.code === 'not-found') throw new RegistryError('import-failed', `${operation} reported success but the target tag does not exist`, { operation }, { cause: err });
             throw mapped;
         }
         if (digest !== request.digest) {

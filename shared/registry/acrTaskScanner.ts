@@ -57,7 +57,7 @@ export class AcrTaskScanner implements Scanner {
             });
         } catch (err) {
             if (err instanceof TaskRunError) {
-                const reason = err.reason === 'invalid-request' ? 'invalid-request' : err.reason;
+                const reason = err.code === 'invalid-request' ? 'invalid-request' : err.code;
                 throw new ScannerError(reason, `scan of ${describe(request)}: ${err.message}`, err.runId, undefined, { cause: err });
             }
             throw new ScannerError('poll-failed', `scan of ${describe(request)}: ${err instanceof Error ? err.message : String(err)}`, undefined, undefined, { cause: err });

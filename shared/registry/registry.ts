@@ -4,6 +4,7 @@
  */
 
 export type ImportMode = 'Force' | 'NoForce';
+import { AcrGuardError } from '../errors/acrGuardError';
 
 export interface ImportByDigestRequest {
     readonly sourceRepository: string;
@@ -68,19 +69,16 @@ export type RegistryErrorReason =
     | 'unexpected-response';
 
 /** A registry operation that failed, with a stable reason code to branch on. */
-export class RegistryError extends Error {
+export class RegistryError extends AcrGuardError {
+    declare readonly code: RegistryErrorReason;
+
     constructor(
-        readonly reason: RegistryErrorReason,
+        code: RegistryErrorReason,
         message: string,
         readonly details: { readonly statusCode?: number; readonly code?: string; readonly operation?: string } = {},
         options?: { cause?: unknown },
     ) {
-        super(message, options);
-        this.name = 'RegistryError';
-    }
-
-    /** Worth retrying later (host retry / next cycle): throttling and service outages. */
-    get transient(): boolean {
-        return this.reason === 'throttled' || this.reason === 'unavailable';
+        // Worth retrying later (host retry / next cycle): throttling and service outages.
+        super(message, { code, retryable: code === 'throttled' || code === 'unavailable', cause: options?.cause });
     }
 }

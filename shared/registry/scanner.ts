@@ -1,3 +1,5 @@
+import { AcrGuardError } from '../errors/acrGuardError';
+
 /**
  * The scanner port: one vulnerability scan of one image, addressed by digest (what is scanned is
  * exactly what is promoted). The production adapter runs Trivy in an ACR Task run
@@ -45,20 +47,17 @@ export type ScannerErrorReason =
     /** Verified bytes that are not a Trivy SchemaVersion 2 JSON report. */
     | 'report-invalid';
 
-export class ScannerError extends Error {
+export class ScannerError extends AcrGuardError {
+    declare readonly code: ScannerErrorReason;
+
     constructor(
-        readonly reason: ScannerErrorReason,
+        code: ScannerErrorReason,
         message: string,
         readonly runId?: string,
         readonly logExcerpt?: string,
         options?: { cause?: unknown },
     ) {
-        super(message, options);
-        this.name = 'ScannerError';
-    }
-
-    /** False for requests that can never succeed (the host should not retry those). */
-    get retryable(): boolean {
-        return this.reason !== 'invalid-request';
+        // A request that can never succeed is not retried; everything else may pass on a retry.
+        super(message, { code, retryable: code !== 'invalid-request', cause: options?.cause });
     }
 }

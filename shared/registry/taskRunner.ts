@@ -1,3 +1,5 @@
+import { AcrGuardError } from '../errors/acrGuardError';
+
 /**
  * Runs an ACR Task definition (multi-step YAML) in the guarded registry and reads its log. The
  * scanner runs Trivy on it; the patcher runs Trivy + Copacetic on it. The adapter over
@@ -41,15 +43,16 @@ export interface TaskRunner {
 
 export type TaskRunErrorReason = 'invalid-request' | 'schedule-failed' | 'poll-failed' | 'log-unavailable' | 'timeout';
 
-export class TaskRunError extends Error {
+export class TaskRunError extends AcrGuardError {
+    declare readonly code: TaskRunErrorReason;
+
     constructor(
-        readonly reason: TaskRunErrorReason,
+        code: TaskRunErrorReason,
         message: string,
         readonly runId?: string,
         options?: { cause?: unknown },
     ) {
-        super(message, options);
-        this.name = 'TaskRunError';
+        super(message, { code, retryable: code !== 'invalid-request', cause: options?.cause });
     }
 }
 

@@ -1,4 +1,4 @@
-import { RestError } from '@azure/core-rest-pipeline';
+import { isNotFound } from '../errors/restStatus';
 import { odata, type TableClient } from '@azure/data-tables';
 
 /** One queued rescan request (so a repeated timer run does not queue it twice). */
@@ -58,7 +58,7 @@ export class TableRescanLedger implements RescanLedger {
                 queuedAt: new Date(String(e['queuedAt'])),
             };
         } catch (err) {
-            if (err instanceof RestError && err.statusCode === 404) return null;
+            if (isNotFound(err)) return null;
             throw err;
         }
     }

@@ -1,4 +1,6 @@
-import { odata, RestError, type TableClient, type TableEntity, type TransactionAction } from '@azure/data-tables';
+import { odata, type TableClient, type TableEntity, type TransactionAction } from '@azure/data-tables';
+import { hasStatus as isStatus } from '../errors/restStatus';
+import { retryOnConflict } from '../errors/retryOnConflict';
 import { assertValid, checkDigest, checkRegistry, checkRepository, checkTag } from '../oci/reference';
 import type { StorageConnection } from '../config/storageConnection';
 import { createTableClient } from '../storage/storageClients';
@@ -50,12 +52,6 @@ export interface ScanResultRoundTrips {
     readonly index: RoundTripCounter;
 }
 
-export class SummaryContentionError extends Error {
-    constructor(digest: string, attempts: number) {
-        super(`the summary of ${digest} kept changing under us: gave up after ${attempts} ETag conflicts`);
-        this.name = 'SummaryContentionError';
-    }
-}
 
 interface CurrentSummary {
     readonly summary: ScanSummary;
@@ -63,7 +59,6 @@ interface CurrentSummary {
 }
 
 const BATCH = 100;
-const isStatus = (err: unknown, ...codes: number[]) => err instanceof RestError && codes.includes(err.statusCode ?? 0);
 
 /** The pass/fail verdict already stored is newer than this scan: this scan must not replace it. */
 const supersedes = (current: ScanSummary, scan: ScanRecord) =>
@@ -197,25 +192,26 @@ export class TableScanResultStore implements ScanResultStore {
         ]);
 
         let contended = false;
-        for (let attempt = 1; ; attempt++) {
-            if (current && supersedes(current.summary, scan)) {
-                // A newer scan won the race while we were writing: ours is dead, theirs stays.
-                await this.mergeTagsOnly(scan, current);
-                await this.cleanUp(scan.digest, current.summary.generation as string, [generation], null);
-                return { status: 'superseded', keptLastGood: false, generation: current.summary.generation };
-            }
-            const next = this.nextSummary(scan, generation, rows, current?.summary ?? null);
-            try {
+        const superseded = await retryOnConflict(
+            async (attempt): Promise<RecordOutcome | null> => {
+                if (attempt > 1) {
+                    contended = true;
+                    current = await this.readSummary(partition);
+                }
+                if (current && supersedes(current.summary, scan)) {
+                    // A newer scan won the race while we were writing: ours is dead, theirs stays.
+                    await this.mergeTagsOnly(scan, current);
+                    await this.cleanUp(scan.digest, current.summary.generation as string, [generation], null);
+                    return { status: 'superseded', keptLastGood: false, generation: current.summary.generation };
+                }
+                const next = this.nextSummary(scan, generation, rows, current?.summary ?? null);
                 if (current) await this.tables.summaries.updateEntity(summaryEntity(next), 'Replace', { etag: current.etag });
                 else await this.tables.summaries.createEntity(summaryEntity(next));
-                break;
-            } catch (err) {
-                if (!isStatus(err, 409, 412)) throw err;
-                if (attempt >= this.maxSummaryAttempts) throw new SummaryContentionError(scan.digest, attempt);
-                contended = true;
-                current = await this.readSummary(partition);
-            }
-        }
+                return null;
+            },
+            { what: `the summary of ${scan.digest}`, maxAttempts: this.maxSummaryAttempts },
+        );
+        if (superseded) return superseded;
         // Another writer of this digest may have cleaned index rows it believed dead: restate ours.
         if (contended) await this.writeBatches(this.tables.index, index, 'upsert');
         const replaced = current?.summary.generation ? [current.summary.generation] : [];
@@ -320,7 +316,8 @@ export class TableScanResultStore implements ScanResultStore {
      */
     private async recordError(scan: ScanRecord, current: CurrentSummary | null): Promise<RecordOutcome> {
         const partition = summaryPartition(scan.digest);
-        for (let attempt = 1; ; attempt++) {
+        return retryOnConflict(async (attempt): Promise<RecordOutcome> => {
+            if (attempt > 1) current = await this.readSummary(partition);
             const kept = current?.summary.generation != null;
             const lastError = { scanId: scan.scanId, at: scan.scannedAt, reasons: scan.verdict.reasons };
             const newerErrorOnRecord = current?.summary.lastError && current.summary.lastError.at.getTime() > scan.scannedAt.getTime();
@@ -352,33 +349,24 @@ export class TableScanResultStore implements ScanResultStore {
                     recordedAt: this.now(),
                 };
             }
-            try {
-                if (current) await this.tables.summaries.updateEntity(summaryEntity(next), 'Replace', { etag: current.etag });
-                else await this.tables.summaries.createEntity(summaryEntity(next));
-                return { status: 'error-recorded', keptLastGood: kept, generation: next.generation };
-            } catch (err) {
-                if (!isStatus(err, 409, 412)) throw err;
-                if (attempt >= this.maxSummaryAttempts) throw new SummaryContentionError(scan.digest, attempt);
-                current = await this.readSummary(partition);
-            }
-        }
+            if (current) await this.tables.summaries.updateEntity(summaryEntity(next), 'Replace', { etag: current.etag });
+            else await this.tables.summaries.createEntity(summaryEntity(next));
+            return { status: 'error-recorded', keptLastGood: kept, generation: next.generation };
+        }, { what: `the summary of ${scan.digest}`, maxAttempts: this.maxSummaryAttempts });
     }
 
     /** Adds this scan's tag to a summary that otherwise stays as it is (ETag-guarded, retried). */
     private async mergeTagsOnly(scan: ScanRecord, current: CurrentSummary): Promise<void> {
-        let state: CurrentSummary | null = current;
-        for (let attempt = 1; state; attempt++) {
-            const tagsSeen = mergeTags(state.summary.tagsSeen, [scan.tag]);
-            if (tagsSeen.length === state.summary.tagsSeen.length) return;
-            try {
+        await retryOnConflict(
+            async (attempt) => {
+                const state = attempt === 1 ? current : await this.readSummary(summaryPartition(scan.digest));
+                if (!state) return;
+                const tagsSeen = mergeTags(state.summary.tagsSeen, [scan.tag]);
+                if (tagsSeen.length === state.summary.tagsSeen.length) return;
                 await this.tables.summaries.updateEntity(summaryEntity({ ...state.summary, tagsSeen }), 'Replace', { etag: state.etag });
-                return;
-            } catch (err) {
-                if (!isStatus(err, 412)) throw err;
-                if (attempt >= this.maxSummaryAttempts) throw new SummaryContentionError(scan.digest, attempt);
-                state = await this.readSummary(summaryPartition(scan.digest));
-            }
-        }
+            },
+            { what: `the summary of ${scan.digest}`, maxAttempts: this.maxSummaryAttempts, isConflict: (err) => isStatus(err, 412) },
+        );
     }
 
     /**

@@ -11,6 +11,7 @@ import { reportSubjectMismatch } from './reportSubject';
 import { newFindingsSince } from './newFindings';
 import { decodeScanRequest, type ScanRequest } from './scanRequest';
 import type { ScanVerdictEvent, VerdictObserver } from './verdictObserver';
+import { AcrGuardError } from '../errors/acrGuardError';
 
 export const SCANNER_NAME = 'trivy';
 
@@ -56,14 +57,13 @@ export type ScanHandling =
  * Thrown so the host redelivers (or, on the last delivery, moves the message to `<queue>-poison`).
  * `final` is true when this was the last delivery and the `error` verdict was recorded.
  */
-export class ScanAttemptError extends Error {
+export class ScanAttemptError extends AcrGuardError {
     constructor(
         message: string,
         readonly final: boolean,
         options?: { cause?: unknown },
     ) {
-        super(message, options);
-        this.name = 'ScanAttemptError';
+        super(message, { code: 'scan-attempt-failed', retryable: !final, cause: options?.cause });
     }
 }
 
@@ -74,7 +74,7 @@ interface ScanFailure {
 }
 
 function scanFailure(err: unknown): ScanFailure {
-    if (err instanceof ScannerError) return { code: err.reason, message: err.message, retryable: err.retryable };
+    if (err instanceof ScannerError) return { code: err.code, message: err.message, retryable: err.retryable };
     return { code: 'scanner-failed', message: err instanceof Error ? err.message : String(err), retryable: true };
 }
 

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { formatIssues } from '../validation/issuePath';
 import type { Finding } from './finding';
 import { rawReportSchema, type RawResult } from './rawReport';
+import { AcrGuardError } from '../errors/acrGuardError';
 
 /** The OS Trivy detected. `eosl` is Trivy's `Metadata.OS.EOSL`, false when the report omits it. */
 export interface ReportOs {
@@ -51,13 +52,12 @@ export interface TrivyReport {
 }
 
 /** The input is not a Trivy SchemaVersion 2 report. `problems` name where, e.g. `Results[0].Vulnerabilities[3].Severity`. */
-export class TrivyReportError extends Error {
-    override readonly name = 'TrivyReportError';
+export class TrivyReportError extends AcrGuardError {
     constructor(
         message: string,
         readonly problems: readonly string[] = [],
     ) {
-        super(problems.length === 0 ? message : `${message}:\n  ${problems.join('\n  ')}`);
+        super(problems.length === 0 ? message : `${message}:\n  ${problems.join('\n  ')}`, { code: 'invalid-report', retryable: false });
     }
 }
 

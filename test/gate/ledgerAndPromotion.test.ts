@@ -101,7 +101,7 @@ describe('promoter and auto-promotion observer', () => {
         server.registry.putImage({ repository: 'quarantine/web/gone', tags: ['1'] });
         const err = await parts.promoter.promote({ registry: server.loginServer, sourceRepository: 'quarantine/web/gone', digest: missing, tag: '1', requestedBy: 'auto' }).catch((e: unknown) => e);
         expect(err).toBeInstanceOf(PromotionFailed);
-        expect((err as PromotionFailed).transient).toBe(false);
+        expect((err as PromotionFailed).retryable).toBe(false);
         expect(await parts.ledger.find('live/web/gone', missing)).toMatchObject({ state: 'failed', lastError: expect.any(String) });
         const alerts = (await parts.alertStore.list({ kind: 'promotion-failed' })).filter((a) => a.alert.subject.digest === missing);
         expect(alerts).toHaveLength(1);

@@ -58,7 +58,7 @@ describe('AcrRegistry over the real SDK clients', () => {
             .importByDigest({ sourceRepository: 'quarantine/api', digest: first, targetRepository: 'live/api', targetTag: '2', mode: 'NoForce' })
             .catch((e: unknown) => e);
         expect(err).toBeInstanceOf(RegistryError);
-        expect((err as RegistryError).reason).toBe('conflict');
+        expect((err as RegistryError).code).toBe('conflict');
         expect((err as RegistryError).details).toMatchObject({ statusCode: 409, code: 'TAG_ALREADY_EXISTS' });
         expect(server.registry.tag('live/api', '2')?.digest).toBe(other);
     });
@@ -68,12 +68,12 @@ describe('AcrRegistry over the real SDK clients', () => {
         const err = await failure(
             registry.importByDigest({ sourceRepository: 'quarantine/none', digest: missing, targetRepository: 'live/none', targetTag: 'x', mode: 'Force' }),
         );
-        expect(err.reason).toBe('not-found');
+        expect(err.code).toBe('not-found');
         expect(err.details.code).toBe('SOURCE_NOT_FOUND');
         const bad = await failure(
             registry.importByDigest({ sourceRepository: 'quarantine/None', digest: missing, targetRepository: 'live/x', targetTag: 'x', mode: 'Force' }),
         );
-        expect(bad.reason).toBe('invalid-input');
+        expect(bad.code).toBe('invalid-input');
     });
 
     it('lists repositories and tags by pages: requests are pages, not tags', async () => {
@@ -124,7 +124,7 @@ describe('AcrRegistry over the real SDK clients', () => {
 
     it('reports a missing manifest as not-found', async () => {
         const err = await failure(registry.getManifest('quarantine/win', 'nope'));
-        expect(err.reason).toBe('not-found');
+        expect(err.code).toBe('not-found');
         expect(err.details.statusCode).toBe(404);
     });
 
@@ -143,7 +143,7 @@ describe('AcrRegistry over the real SDK clients', () => {
         // The write scope was obtained through the insufficient_scope challenge.
         expect(server.requests.some((r) => r.method === 'PATCH' && r.status === 401)).toBe(true);
         const pulled = await failure(registry.getManifest('live/bypass', digest));
-        expect(pulled.reason).toBe('forbidden');
+        expect(pulled.code).toBe('forbidden');
     });
 
     it('locks every child of an index', async () => {

@@ -99,7 +99,7 @@ describe('AcrTaskScanner: Trivy in an ACR Task run, report verified out of the l
     it('fails closed on a log without the report block', async () => {
         server.onRun(trivyScanRun(() => alpine, (log) => log.split('\r\n').filter((l) => !l.startsWith('acr-guard-report')).join('\r\n')));
         const err = await scanFailure(image);
-        expect(err.reason).toBe('report-missing');
+        expect(err.code).toBe('report-missing');
         expect(err.runId).toBe(server.runs().at(-1)!.runId);
     });
 
@@ -111,12 +111,12 @@ describe('AcrTaskScanner: Trivy in an ACR Task run, report verified out of the l
             return log.slice(0, at) + (log[at] === 'A' ? 'B' : 'A') + log.slice(at + 1);
         }));
         const err = await scanFailure(image);
-        expect(['report-corrupt', 'report-hash-mismatch']).toContain(err.reason);
+        expect(['report-corrupt', 'report-hash-mismatch']).toContain(err.code);
     });
 
     it('fails closed on a truncated log (end marker lost)', async () => {
         server.onRun(trivyScanRun(() => alpine, (log) => log.slice(0, log.indexOf('acr-guard-report-end'))));
-        expect((await scanFailure(image)).reason).toBe('report-corrupt');
+        expect((await scanFailure(image)).code).toBe('report-corrupt');
     });
 
     it('fails closed when the report does not match the printed hash', async () => {
@@ -125,18 +125,18 @@ describe('AcrTaskScanner: Trivy in an ACR Task run, report verified out of the l
             const endOf = (l: string) => l.split('\r\n').find((x) => x.startsWith('acr-guard-report-end'))!;
             return log.replace(endOf(log), endOf(other));
         }));
-        expect((await scanFailure(image)).reason).toBe('report-hash-mismatch');
+        expect((await scanFailure(image)).code).toBe('report-hash-mismatch');
     });
 
     it('fails closed on a verified block that is not a Trivy report', async () => {
         server.onRun(trivyScanRun(() => JSON.stringify({ hello: 'world' })));
-        expect((await scanFailure(image)).reason).toBe('report-invalid');
+        expect((await scanFailure(image)).code).toBe('report-invalid');
     });
 
     it('fails closed on a failed run, with the end of its log', async () => {
         server.onRun(() => ({ status: 'Failed', log: 'FATAL\timage scan error: unable to find the specified image\n', errorMessage: 'failed during run, err: exit status 1' }));
         const err = await scanFailure(image);
-        expect(err.reason).toBe('run-failed');
+        expect(err.code).toBe('run-failed');
         expect(err.message).toContain('exit status 1');
         expect(err.logExcerpt).toContain('unable to find the specified image');
     });
@@ -145,7 +145,7 @@ describe('AcrTaskScanner: Trivy in an ACR Task run, report verified out of the l
         server.onRun(() => new Promise(() => undefined));
         const impatient = new AcrTaskScanner(runner, { loginServer: server.loginServer, trivyImage: 'ghcr.io/aquasecurity/trivy:0.58.1', scanTimeoutSeconds: 600, pollIntervalMs: 5, waitTimeoutMs: 50 });
         const err = await scanFailure(image, impatient);
-        expect(err.reason).toBe('timeout');
+        expect(err.code).toBe('timeout');
         expect(server.requests.filter((r) => r.path.endsWith(`/runs/${err.runId}`)).length).toBeGreaterThan(1);
     });
 
@@ -164,7 +164,7 @@ describe('AcrTaskScanner: Trivy in an ACR Task run, report verified out of the l
         const before = scheduleRequests().length;
         const runsBefore = server.runs().length;
         const err = await scanFailure({ ...image, ...override });
-        expect(err.reason).toBe('invalid-request');
+        expect(err.code).toBe('invalid-request');
         expect(err.retryable).toBe(false);
         expect(scheduleRequests()).toHaveLength(before);
         expect(server.runs()).toHaveLength(runsBefore);
@@ -174,7 +174,7 @@ describe('AcrTaskScanner: Trivy in an ACR Task run, report verified out of the l
         const before = scheduleRequests().length;
         const err = await runner.schedule({ taskYaml: 'version: v1.1.0\nsteps: []\n', values: { image: 'a\n- cmd: x' }, timeoutSeconds: 600 }).catch((e: unknown) => e);
         expect(err).toBeInstanceOf(TaskRunError);
-        expect((err as TaskRunError).reason).toBe('invalid-request');
+        expect((err as TaskRunError).code).toBe('invalid-request');
         expect(scheduleRequests()).toHaveLength(before);
     });
 });
