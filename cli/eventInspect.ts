@@ -6,6 +6,7 @@ import { isRegistry } from '../shared/oci/reference';
 import { decideIntake } from '../shared/intake/decide';
 import type { Route, RoutingRules } from '../shared/intake/route';
 import type { CliCommand, CliIo } from './io';
+import { errorMessage } from '../shared/errors/errorMessage';
 
 /** One line of `acr-guard event inspect` output. */
 export interface InspectedEvent {
@@ -86,14 +87,14 @@ async function run(args: string[], io: CliIo): Promise<number> {
     try {
         text = await readFile(file, 'utf8');
     } catch (err) {
-        io.stderr(`acr-guard event inspect: cannot read ${file}: ${(err as Error).message}`);
+        io.stderr(`acr-guard event inspect: cannot read ${file}: ${errorMessage(err)}`);
         return 2;
     }
     let payload: unknown;
     try {
         payload = JSON.parse(text) as unknown;
     } catch (err) {
-        io.stderr(`acr-guard event inspect: ${file} is not JSON: ${(err as Error).message}`);
+        io.stderr(`acr-guard event inspect: ${file} is not JSON: ${errorMessage(err)}`);
         return 2;
     }
     const inspected = inspectEvents(payload, routing.rules, routing.defaultRegistry);

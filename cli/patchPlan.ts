@@ -5,6 +5,7 @@ import { formatDryRun, toPlanJson } from '../shared/patching/dryRunReport';
 import { planPatchCycle } from '../shared/patching/plan';
 import { inventoryTagSource, parseInventory } from '../shared/patching/tagSource';
 import type { CliIo } from './main';
+import { errorMessage } from '../shared/errors/errorMessage';
 
 /**
  * `acr-guard patch plan --config FILE --inventory FILE [--json]`: ACR Continuous Patching's dry
@@ -73,7 +74,7 @@ export async function patchPlan(argv: string[], io: CliIo): Promise<number> {
             allowPositionals: false,
         }));
     } catch (err) {
-        return fail(io, [`acr-guard patch plan: ${err instanceof Error ? err.message : String(err)}`, '', PATCH_PLAN_USAGE]);
+        return fail(io, [`acr-guard patch plan: ${errorMessage(err)}`, '', PATCH_PLAN_USAGE]);
     }
     if (values.help) {
         io.stdout(PATCH_PLAN_USAGE);

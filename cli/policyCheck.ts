@@ -4,6 +4,7 @@ import { DEFAULT_POLICY, PolicyError, readPolicyFile, type GatePolicy } from '..
 import { readTrivyReportFile, type TrivyReport } from '../shared/trivy/report';
 import { EXIT, type Subcommand } from './io';
 import { describeReadError } from './reportSummarize';
+import { errorMessage } from '../shared/errors/errorMessage';
 
 const HELP = `usage: acr-guard policy check [--policy POLICY] [--repository REPO] [--digest DIGEST] [--json] FILE
 
@@ -38,7 +39,7 @@ export const policyCheck: Subcommand = async (argv, io) => {
         if (positionals.length !== 1) throw new Error(`expected one report FILE, got ${positionals.length} arguments`);
         args = { file: positionals[0]!, policy: values.policy, repository: values.repository, digest: values.digest, json: values.json === true };
     } catch (err) {
-        io.stderr(`acr-guard policy check: ${(err as Error).message}\n\n${HELP}`);
+        io.stderr(`acr-guard policy check: ${errorMessage(err)}\n\n${HELP}`);
         return EXIT.invalid;
     }
 
@@ -46,7 +47,7 @@ export const policyCheck: Subcommand = async (argv, io) => {
     try {
         policy = args.policy === undefined ? DEFAULT_POLICY : await readPolicyFile(args.policy);
     } catch (err) {
-        io.stderr(`acr-guard policy check: ${err instanceof PolicyError ? err.message : (err as Error).message}`);
+        io.stderr(`acr-guard policy check: ${err instanceof PolicyError ? err.message : errorMessage(err)}`);
         return EXIT.invalid;
     }
     let report: TrivyReport;

@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { readTrivyReportFile, TrivyReportError } from '../shared/trivy/report';
 import { summarizeReport } from '../shared/trivy/summary';
 import { EXIT, type Subcommand } from './io';
+import { errorMessage } from '../shared/errors/errorMessage';
 
 const HELP = `usage: acr-guard report summarize FILE
 
@@ -24,7 +25,7 @@ export const reportSummarize: Subcommand = async (argv, io) => {
         if (positionals.length !== 1) throw new Error(`expected one report FILE, got ${positionals.length} arguments`);
         file = positionals[0]!;
     } catch (err) {
-        io.stderr(`acr-guard report summarize: ${(err as Error).message}\n\n${HELP}`);
+        io.stderr(`acr-guard report summarize: ${errorMessage(err)}\n\n${HELP}`);
         return EXIT.invalid;
     }
     try {
@@ -42,5 +43,5 @@ export function describeReadError(err: unknown, file: string): string {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return `${file}: no such file`;
     if (code === 'EISDIR') return `${file} is a directory, expected a Trivy JSON report file`;
-    return `${file}: ${(err as Error).message}`;
+    return `${file}: ${errorMessage(err)}`;
 }

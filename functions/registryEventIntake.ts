@@ -1,5 +1,6 @@
 import { app, type InvocationContext } from '@azure/functions';
 import { services } from './services';
+import { errorMessage } from '../shared/errors/errorMessage';
 
 /**
  * ACR events from the registry's Event Grid system topic. The host hands events over one at a
@@ -11,7 +12,7 @@ export async function registryEventIntake(event: unknown, context: InvocationCon
     try {
         await (await services().intake()).handle(event, context);
     } catch (err) {
-        context.error(`registry event intake failed; Event Grid will redeliver: ${(err as Error).message}`);
+        context.error(`registry event intake failed; Event Grid will redeliver: ${errorMessage(err)}`);
         throw err;
     }
 }

@@ -1,4 +1,5 @@
 import { SinkDeliveryError } from './alertSink';
+import { errorMessage } from '../errors/errorMessage';
 
 /**
  * How hard one raise()/redeliverPending() call tries a sink before leaving it recorded as
@@ -38,7 +39,7 @@ const MAX_ERROR_TEXT = 500;
 
 /** What a thrown value means for retrying. Unknown errors are retryable (a sink bug should not lose alerts). */
 export function classifyFailure(err: unknown): ClassifiedFailure {
-    const raw = err instanceof Error ? err.message : String(err);
+    const raw = errorMessage(err);
     const message = raw.length > MAX_ERROR_TEXT ? `${raw.slice(0, MAX_ERROR_TEXT - 1)}…` : raw;
     if (err instanceof SinkDeliveryError) return { message, retryable: err.retryable, retryAfterMs: err.retryAfterMs };
     return { message, retryable: true, retryAfterMs: undefined };

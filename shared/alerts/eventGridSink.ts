@@ -5,6 +5,7 @@ import type { Alert } from './alert';
 import { cloudEventType } from './alertKinds';
 import { isRetryableStatus } from '../errors/retryable';
 import { parseRetryAfter, SinkDeliveryError, type AlertSink } from './alertSink';
+import { errorMessage } from '../errors/errorMessage';
 
 /** The `data` of an alert CloudEvent: the alert minus its delivery bookkeeping. */
 export interface AlertEventData {
@@ -81,7 +82,7 @@ export function createEventGridSink(options: EventGridSinkOptions): AlertSink {
                         retryAfter,
                     );
                 }
-                const reason = err instanceof Error ? err.message : String(err);
+                const reason = errorMessage(err);
                 throw new SinkDeliveryError(`Event Grid publish failed: ${reason}`, true);
             }
         },

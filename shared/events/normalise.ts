@@ -4,6 +4,7 @@ import { formatIssues } from '../validation/issuePath';
 import { ACR_EVENT_TYPES, type AcrEventType } from './eventTypes';
 import type { EventSchema, NormalisedEvent, PartialRegistryEvent, RegistryEvent } from './registryEvent';
 import { parseTimestamp } from './timestamp';
+import { errorMessage } from '../errors/errorMessage';
 
 /*
  * Normalisation of ACR events from the Event Grid schema and CloudEvents 1.0 into one
@@ -164,7 +165,7 @@ export function normaliseEvent(input: unknown): NormalisedEvent {
         try {
             raw = JSON.parse(raw) as unknown;
         } catch (err) {
-            return reject(`malformed JSON: ${(err as Error).message}`);
+            return reject(`malformed JSON: ${errorMessage(err)}`);
         }
     }
     if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
@@ -244,7 +245,7 @@ export function normaliseEvent(input: unknown): NormalisedEvent {
         try {
             data = JSON.parse(data) as unknown;
         } catch (err) {
-            return reject(`data is a string but not JSON: ${(err as Error).message}`);
+            return reject(`data is a string but not JSON: ${errorMessage(err)}`);
         }
     }
     if (typeof data !== 'object' || data === null || Array.isArray(data)) {

@@ -1,6 +1,7 @@
 import type { AlertInput, RaiseResult } from '../alerts';
 import type { Registry } from '../registry/registry';
 import type { LockStore } from './lockStore';
+import { errorMessage } from '../errors/errorMessage';
 
 /** An image found in live/ with no promotion of its digest into that repository. */
 export interface Bypass {
@@ -76,7 +77,7 @@ export class BypassResponder {
         try {
             await this.deps.registryPort.lockImage(bypass.repository, bypass.digest, bypass.tag ?? undefined);
         } catch (err) {
-            const message = err instanceof Error ? err.message : String(err);
+            const message = errorMessage(err);
             this.deps.log?.warn(`could not lock ${bypass.repository}@${bypass.digest}: ${message}`);
             await this.deps.alerts.raise({
                 kind: 'lock-failed',

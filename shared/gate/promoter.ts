@@ -3,6 +3,7 @@ import { RegistryError, type Registry } from '../registry/registry';
 import { liveRepositoryFor, type GatePrefixes } from './livePromotionTarget';
 import type { Promotion, PromotionLedger } from './promotionLedger';
 import { AcrGuardError } from '../errors/acrGuardError';
+import { errorMessage } from '../errors/errorMessage';
 
 export interface PromotionRequest {
     /** Login server of the guarded registry (alerts name it). */
@@ -71,7 +72,7 @@ export class Promoter {
             });
         } catch (err) {
             const transient = err instanceof RegistryError ? err.retryable : false;
-            const message = err instanceof Error ? err.message : String(err);
+            const message = errorMessage(err);
             await this.deps.ledger.fail(target, request.digest, message, !transient);
             await this.alertFailure(request, target, message, transient);
             throw new PromotionFailed(transient, `promotion of ${request.sourceRepository}@${request.digest} to ${target}:${request.tag} failed: ${message}`, { cause: err });

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { checkRepository, checkTag } from '../oci/reference';
 import { isReservedConfigTag, type TagConvention } from './tagConvention';
+import { errorMessage } from '../errors/errorMessage';
 
 /**
  * `continuouspatching.json`, as ACR Continuous Patching reads it: the az CLI extension's JSON
@@ -129,7 +130,7 @@ export function parsePatchingConfig(text: string): ConfigResult {
     try {
         value = JSON.parse(text);
     } catch (err) {
-        return { ok: false, errors: [`${messages.notJson} (${err instanceof Error ? err.message : String(err)})`] };
+        return { ok: false, errors: [`${messages.notJson} (${errorMessage(err)})`] };
     }
     return validatePatchingConfig(value);
 }

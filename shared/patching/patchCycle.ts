@@ -7,6 +7,7 @@ import type { CycleRecord, PatchCycleStore } from './patchRunStore';
 import { planRepositories } from './plan';
 import { decideRun } from '../validation/patchSchedule';
 import type { TagSource } from './tagSource';
+import { errorMessage } from '../errors/errorMessage';
 
 export interface PatchCycleDeps {
     /** Undefined: continuous patching is off (ACR_GUARD_PATCH_CONFIG_PATH unset). */
@@ -142,7 +143,7 @@ async function fanOut(deps: PatchCycleDeps, config: PatchingConfig, record: Cycl
             await runLimited(batch, SEND_CONCURRENCY);
         }
     } catch (err) {
-        const message = err instanceof Error ? err.message : String(err);
+        const message = errorMessage(err);
         await deps.cycles.putCycle({ ...record, finishedAt: new Date(), matches, enqueued, notFound, errors, status: 'failed', message });
         throw err;
     }

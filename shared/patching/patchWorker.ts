@@ -9,6 +9,7 @@ import type { PatchCheckRequest, PatchImageRequest, PatchRequest } from './patch
 import type { PatchRequestSink } from './patchRequestSink';
 import { isSettled, type PatchRun, type PatchRunStore } from './patchRunStore';
 import { buildPatchTask, COPA_UP_TO_DATE, PATCH_RUN_TIMEOUT_SECONDS, patchTargetRepository, type RepositoryLayout } from './patchTask';
+import { errorMessage } from '../errors/errorMessage';
 
 export interface AlertRaiser {
     raise(input: AlertInput): Promise<unknown>;
@@ -143,7 +144,7 @@ export class PatchWorker {
                 architecture: platform.architecture,
             });
         } catch (err) {
-            return settle({ ...judged, status: 'failed', reason: `patch task refused: ${err instanceof Error ? err.message : String(err)}` }, '');
+            return settle({ ...judged, status: 'failed', reason: `patch task refused: ${errorMessage(err)}` }, '');
         }
         const { runId } = await this.deps.runner.schedule(task);
         const scheduled: PatchRun = { ...judged, status: 'scheduled', patchRunId: runId, updatedAt: this.now() };
@@ -169,7 +170,7 @@ export class PatchWorker {
         try {
             runLog = await this.deps.runner.readLog(request.runId);
         } catch (err) {
-            log.warn(`patch run ${request.runId}: log unavailable: ${err instanceof Error ? err.message : String(err)}`);
+            log.warn(`patch run ${request.runId}: log unavailable: ${errorMessage(err)}`);
         }
         if (runLog.includes(COPA_UP_TO_DATE)) {
             const skipped: PatchRun = { ...run, status: 'skipped', reason: 'already-up-to-date', updatedAt: this.now() };

@@ -2,6 +2,7 @@ import type { PatchingConfig, RepositoryFilter } from './config';
 import { ALL_TAGS } from './config';
 import { classifyTag, nextPatchTag, type TagConvention } from './tagConvention';
 import { RepositoryNotFoundError, type TagSource } from './tagSource';
+import { errorMessage } from '../errors/errorMessage';
 
 /**
  * Plans a continuous-patching cycle (what ACR's `acr cssc patch --dry-run --show-patch-tags`
@@ -139,7 +140,7 @@ export async function* planRepositories(config: PatchingConfig, source: TagSourc
                 const configured = filter.allTags ? [ALL_TAGS] : filter.tags;
                 yield { repository: filter.repository, matches: [], errors: [], notFound: configured.map((tag) => ({ repository: filter.repository, tag })) };
             } else {
-                const message = `listing the tags failed: ${err instanceof Error ? err.message : String(err)}`;
+                const message = `listing the tags failed: ${errorMessage(err)}`;
                 yield { repository: filter.repository, matches: [], notFound: [], errors: [{ repository: filter.repository, tag: null, message }] };
             }
             continue;

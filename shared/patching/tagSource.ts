@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { checkRepository, checkTag } from '../oci/reference';
 import { AcrGuardError } from '../errors/acrGuardError';
+import { errorMessage } from '../errors/errorMessage';
 
 /**
  * Where the planner gets the tags of a repository. The cycle executor backs it with the
@@ -91,7 +92,7 @@ export function parseInventory(text: string): InventoryResult {
     try {
         value = JSON.parse(text);
     } catch (err) {
-        return { ok: false, errors: [`inventory is not JSON: ${err instanceof Error ? err.message : String(err)}`] };
+        return { ok: false, errors: [`inventory is not JSON: ${errorMessage(err)}`] };
     }
     return validateInventory(value);
 }

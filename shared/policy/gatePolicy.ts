@@ -6,6 +6,7 @@ import { formatIssues } from '../validation/issuePath';
 import { durationToMs, ISO_DURATION_PATTERN } from './duration';
 import { checkRepositoryPattern } from './repositoryPattern';
 import { AcrGuardError } from '../errors/acrGuardError';
+import { errorMessage } from '../errors/errorMessage';
 
 /*
  * The gate policy file (JSON). Example:
@@ -157,7 +158,7 @@ export function parsePolicyJson(text: string, source = 'policy'): GatePolicy {
     try {
         value = JSON.parse(text);
     } catch (err) {
-        throw new PolicyError(`${source} is not JSON: ${(err as Error).message}`);
+        throw new PolicyError(`${source} is not JSON: ${errorMessage(err)}`);
     }
     return parsePolicy(value, source);
 }
@@ -167,7 +168,7 @@ export async function readPolicyFile(file: string): Promise<GatePolicy> {
     try {
         text = await readFile(file, 'utf8');
     } catch (err) {
-        throw new PolicyError(`cannot read policy file ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+        throw new PolicyError(`cannot read policy file ${file}: ${(err as NodeJS.ErrnoException).code ?? errorMessage(err)}`);
     }
     return parsePolicyJson(text, file);
 }

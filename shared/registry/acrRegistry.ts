@@ -12,6 +12,7 @@ import {
     type Registry,
     type TagInfo,
 } from './registry';
+import { errorMessage } from '../errors/errorMessage';
 
 export interface AcrRegistryOptions {
     /** Page size for catalog and tag listings (ACR serves at most 100 per page by default). */
@@ -194,7 +195,7 @@ function validate(check: () => void): void {
     try {
         check();
     } catch (err) {
-        throw new RegistryError('invalid-input', err instanceof Error ? err.message : String(err));
+        throw new RegistryError('invalid-input', errorMessage(err));
     }
 }
 

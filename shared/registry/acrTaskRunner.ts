@@ -2,6 +2,7 @@ import { BlobClient } from '@azure/storage-blob';
 import type { AcrConnection } from './acrConnection';
 import { toRegistryError } from './restErrors';
 import { assertSafeTaskValues, FINISHED_STATUSES, TaskRunError, type TaskRunner, type TaskRunRequest, type TaskRunState, type TaskRunStatus } from './taskRunner';
+import { errorMessage } from '../errors/errorMessage';
 
 export interface AcrTaskRunnerOptions {
     /** Logs larger than this are refused rather than read into memory (default 64 MiB). */
@@ -96,7 +97,7 @@ export class AcrTaskRunner implements TaskRunner {
             return (await blob.downloadToBuffer()).toString('utf8');
         } catch (err) {
             if (err instanceof TaskRunError) throw err;
-            throw new TaskRunError('log-unavailable', `reading the log of run ${runId} failed: ${err instanceof Error ? err.message : String(err)}`, runId, { cause: err });
+            throw new TaskRunError('log-unavailable', `reading the log of run ${runId} failed: ${errorMessage(err)}`, runId, { cause: err });
         }
     }
 }

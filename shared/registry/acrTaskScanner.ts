@@ -5,6 +5,7 @@ import { runToCompletion, TaskRunError, type TaskRunner } from './taskRunner';
 import { SCANNER_WAIT_HEAD_ROOM_SECONDS } from '../config/limits';
 import { buildTrivyScanTask, DEFAULT_TRIVY_DB_REPOSITORIES, type PackageType } from './trivyScanTask';
 import { excerptOf } from './scanReportEnvelope';
+import { errorMessage } from '../errors/errorMessage';
 
 export interface AcrTaskScannerOptions {
     /** The guarded registry's login server: the only registry this scanner will scan. */
@@ -45,7 +46,7 @@ export class AcrTaskScanner implements Scanner {
                 scanTimeoutSeconds: this.options.scanTimeoutSeconds,
             });
         } catch (err) {
-            throw new ScannerError('invalid-request', `scan of ${describe(request)} refused: ${err instanceof Error ? err.message : String(err)}`, undefined, undefined, { cause: err });
+            throw new ScannerError('invalid-request', `scan of ${describe(request)} refused: ${errorMessage(err)}`, undefined, undefined, { cause: err });
         }
 
         let completed;
@@ -60,7 +61,7 @@ export class AcrTaskScanner implements Scanner {
                 const reason = err.code === 'invalid-request' ? 'invalid-request' : err.code;
                 throw new ScannerError(reason, `scan of ${describe(request)}: ${err.message}`, err.runId, undefined, { cause: err });
             }
-            throw new ScannerError('poll-failed', `scan of ${describe(request)}: ${err instanceof Error ? err.message : String(err)}`, undefined, undefined, { cause: err });
+            throw new ScannerError('poll-failed', `scan of ${describe(request)}: ${errorMessage(err)}`, undefined, undefined, { cause: err });
         }
 
         const { runId, state, log } = completed;

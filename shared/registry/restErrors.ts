@@ -1,5 +1,6 @@
 import { isRestError } from '@azure/core-rest-pipeline';
 import { RegistryError, type RegistryErrorReason } from './registry';
+import { errorMessage } from '../errors/errorMessage';
 
 /**
  * Maps an Azure SDK failure to a RegistryError, branching on RestError's statusCode and code
@@ -23,5 +24,5 @@ export function toRegistryError(err: unknown, operation: string): RegistryError 
         const details = { operation, ...(status !== undefined ? { statusCode: status } : {}), ...(err.code ? { code: err.code } : {}) };
         return new RegistryError(reason, `${operation} failed: HTTP ${status ?? '-'}${err.code ? ` ${err.code}` : ''}: ${err.message}`, details, { cause: err });
     }
-    return new RegistryError('unavailable', `${operation} failed: ${err instanceof Error ? err.message : String(err)}`, { operation }, { cause: err });
+    return new RegistryError('unavailable', `${operation} failed: ${errorMessage(err)}`, { operation }, { cause: err });
 }

@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { DEFAULT_POLICY, parsePolicyJson, PolicyError, type GatePolicy } from '../policy/gatePolicy';
+import { errorMessage } from '../errors/errorMessage';
 
 export const GATE_POLICY_SETTING = 'ACR_GUARD_GATE_POLICY_PATH';
 
@@ -17,12 +18,12 @@ export function loadGatePolicy(policyPath: string | undefined, root: string): Ga
     try {
         text = fs.readFileSync(file, 'utf8');
     } catch (err) {
-        throw new PolicyError(`${GATE_POLICY_SETTING}: cannot read the gate policy file ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+        throw new PolicyError(`${GATE_POLICY_SETTING}: cannot read the gate policy file ${file}: ${(err as NodeJS.ErrnoException).code ?? errorMessage(err)}`);
     }
     try {
         return parsePolicyJson(text, `${GATE_POLICY_SETTING} (${file})`);
     } catch (err) {
         if (err instanceof PolicyError) throw err;
-        throw new PolicyError(`${GATE_POLICY_SETTING} (${file}): ${(err as Error).message}`);
+        throw new PolicyError(`${GATE_POLICY_SETTING} (${file}): ${errorMessage(err)}`);
     }
 }

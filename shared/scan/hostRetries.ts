@@ -1,4 +1,5 @@
 import * as fs from 'node:fs';
+import { errorMessage } from '../errors/errorMessage';
 
 /** The Functions default for host.json extensions.queues.maxDequeueCount. */
 export const DEFAULT_MAX_DEQUEUE_COUNT = 5;
@@ -16,7 +17,7 @@ export function readMaxDequeueCount(hostJsonPath: string): number {
     try {
         parsed = JSON.parse(fs.readFileSync(hostJsonPath, 'utf8'));
     } catch (err) {
-        throw new Error(`${hostJsonPath} is not valid JSON: ${(err as Error).message}`);
+        throw new Error(`${hostJsonPath} is not valid JSON: ${errorMessage(err)}`);
     }
     const value = (parsed as { extensions?: { queues?: { maxDequeueCount?: unknown } } } | null)?.extensions?.queues?.maxDequeueCount;
     if (value === undefined) return DEFAULT_MAX_DEQUEUE_COUNT;

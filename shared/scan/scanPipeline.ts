@@ -12,6 +12,8 @@ import { newFindingsSince } from './newFindings';
 import { decodeScanRequest, type ScanRequest } from './scanRequest';
 import type { ScanVerdictEvent, VerdictObserver } from './verdictObserver';
 import { AcrGuardError } from '../errors/acrGuardError';
+import { errorMessage } from '../errors/errorMessage';
+import { isRetryable } from '../errors/retryable';
 
 export const SCANNER_NAME = 'trivy';
 
@@ -75,7 +77,7 @@ interface ScanFailure {
 
 function scanFailure(err: unknown): ScanFailure {
     if (err instanceof ScannerError) return { code: err.code, message: err.message, retryable: err.retryable };
-    return { code: 'scanner-failed', message: err instanceof Error ? err.message : String(err), retryable: true };
+    return { code: 'scanner-failed', message: errorMessage(err), retryable: isRetryable(err) };
 }
 
 const describe = (r: ScanRequest) => `${r.repository}@${r.digest} (request ${r.requestId})`;
@@ -126,7 +128,7 @@ export class ScanPipeline {
             try {
                 report = parseTrivyReportJson(result.reportJson, `report of run ${result.runId}`);
             } catch (err) {
-                throw new ScannerError('report-invalid', `run ${result.runId}: the report does not parse: ${(err as Error).message}`, result.runId, undefined, { cause: err });
+                throw new ScannerError('report-invalid', `run ${result.runId}: the report does not parse: ${errorMessage(err)}`, result.runId, undefined, { cause: err });
             }
             const mismatch = reportSubjectMismatch(report, request.digest);
             if (mismatch) throw new ScannerError('report-invalid', `run ${result.runId}: ${mismatch}`, result.runId);

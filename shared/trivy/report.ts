@@ -3,6 +3,7 @@ import { formatIssues } from '../validation/issuePath';
 import type { Finding } from './finding';
 import { rawReportSchema, type RawResult } from './rawReport';
 import { AcrGuardError } from '../errors/acrGuardError';
+import { errorMessage } from '../errors/errorMessage';
 
 /** The OS Trivy detected. `eosl` is Trivy's `Metadata.OS.EOSL`, false when the report omits it. */
 export interface ReportOs {
@@ -102,7 +103,7 @@ export function parseTrivyReportJson(text: string | Buffer, source = 'report'): 
     try {
         value = JSON.parse(typeof text === 'string' ? text : text.toString('utf8'));
     } catch (err) {
-        throw new TrivyReportError(`${source} is not JSON: ${(err as Error).message}`);
+        throw new TrivyReportError(`${source} is not JSON: ${errorMessage(err)}`);
     }
     return parseTrivyReport(value, source);
 }
