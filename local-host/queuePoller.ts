@@ -4,7 +4,7 @@ import { resolveSettingReference } from './env';
 import type { QueueOptions } from './hostJson';
 import type { HostLogger } from './logs';
 import { AZURE_MESSAGE_LEASE_SECONDS, MessageLease } from './messageLease';
-import { decodeMessage, queueClientFor } from './queueMessages';
+import { decodeMessageBytes, queueClientFor } from './queueMessages';
 import type { RegisteredFunction } from './registry';
 import type { FunctionRunner } from './runtime';
 
@@ -31,6 +31,11 @@ export class QueuePoller {
     #wake: (() => void) | undefined;
     /** Aborts a receive under way, so stop() does not wait for the storage SDK's retries. */
     readonly #polling = new AbortController();
+    /**
+     * The trigger's `dataType`: 'binary' hands the function the message body as bytes (the library
+     * gives a Buffer), otherwise it gets a string, which the library JSON-parses when it can.
+     */
+    readonly #binary: boolean;
 
     /** `leaseSeconds`: how long a running message is held invisible between renewals (Azure: 600). */
     constructor(
@@ -41,6 +46,11 @@ export class QueuePoller {
         private readonly leaseSeconds: number = AZURE_MESSAGE_LEASE_SECONDS,
     ) {
         if (!Number.isInteger(leaseSeconds) || leaseSeconds < 1) throw new Error(`The queue message lease must be a whole number of seconds (at least 1), not ${leaseSeconds}`);
+        const dataType = fn.trigger.dataType;
+        if (dataType !== undefined && dataType !== 'binary' && dataType !== 'string') {
+            throw new Error(`Function "${fn.name}": queue trigger dataType "${String(dataType)}" is not supported by the local host (binary or string)`);
+        }
+        this.#binary = dataType === 'binary';
         const connection = String(fn.trigger.connection);
         this.queueName = resolveSettingReference(String(fn.trigger.queueName), `Function "${fn.name}": the queue name`);
         this.poisonQueueName = `${this.queueName}-poison`;
@@ -138,14 +148,15 @@ export class QueuePoller {
                 await this.#moveToPoison(m, await lease.release(), `it was dequeued ${m.dequeueCount} times (maxDequeueCount ${this.options.maxDequeueCount})`);
                 return;
             }
-            const text = decodeMessage(m.messageText, this.options);
-            if (text === undefined) {
+            const body = decodeMessageBytes(m.messageText, this.options);
+            if (body === undefined) {
                 await this.#moveToPoison(m, await lease.release(), 'its content is not valid Base64 (host.json extensions.queues.messageEncoding is base64)');
                 return;
             }
+            const text = body.toString('utf8');
             try {
                 await this.runner.run(this.fn, {
-                    triggerData: { string: text },
+                    triggerData: this.#binary ? { bytes: body } : { string: text },
                     triggerMetadata: this.#metadata(m, text),
                     reason: `New queue message detected on '${this.queueName}'.`,
                 });
