@@ -4,6 +4,11 @@ import { z } from 'zod';
 /** The host.json settings the local host honours, with the Functions defaults filled in. */
 export interface HostConfig {
     readonly queues: QueueOptions;
+    /**
+     * `functionTimeout` in ms; undefined = no limit (`"-1"`). Absent: 30 minutes, the host's
+     * default outside the Consumption plan (there it is 5 minutes).
+     */
+    readonly functionTimeoutMs: number | undefined;
     /** `extensions.http.routePrefix` (default `api`; empty = no prefix). */
     readonly routePrefix: string;
 }
@@ -26,9 +31,31 @@ export function parseTimeSpan(value: string, setting: string): number {
     return ((Number(d ?? 0) * 24 + Number(h)) * 3600 + Number(m) * 60 + Number(s) + fraction) * 1000;
 }
 
+/** ms as a TimeSpan the way .NET prints it in the host's messages (`00:30:00`, `00:00:01.5000000`). */
+export function formatTimeSpan(ms: number): string {
+    const totalSeconds = Math.floor(ms / 1000);
+    const pad = (n: number) => String(n).padStart(2, '0');
+    const days = Math.floor(totalSeconds / 86_400);
+    const clock = `${pad(Math.floor((totalSeconds % 86_400) / 3600))}:${pad(Math.floor((totalSeconds % 3600) / 60))}:${pad(totalSeconds % 60)}`;
+    const fraction = ms % 1000 === 0 ? '' : `.${String(Math.round((ms % 1000) * 10_000)).padStart(7, '0')}`;
+    return `${days > 0 ? `${days}.` : ''}${clock}${fraction}`;
+}
+
 const timeSpan = z.string();
+const DEFAULT_FUNCTION_TIMEOUT_MS = 30 * 60_000;
+
+/** host.json `functionTimeout`: a TimeSpan of at least one second, or `-1` (unbounded; Premium and Dedicated plans). */
+function parseFunctionTimeout(value: string | null | undefined): number | undefined {
+    if (value === undefined || value === null) return DEFAULT_FUNCTION_TIMEOUT_MS;
+    if (value.trim() === '-1') return undefined;
+    const ms = parseTimeSpan(value, 'functionTimeout');
+    if (ms < 1000) throw new Error(`host.json functionTimeout must be at least 00:00:01 (or -1 for no limit), not "${value}"`);
+    return ms;
+}
+
 const hostJsonSchema = z.object({
     version: z.string().optional(),
+    functionTimeout: z.string().nullable().optional(),
     extensions: z
         .object({
             queues: z
@@ -67,6 +94,7 @@ export function readHostJson(file: string): HostConfig {
     const maxPollingIntervalMs = q.maxPollingInterval ? parseTimeSpan(q.maxPollingInterval, 'extensions.queues.maxPollingInterval') : 60_000;
     if (maxPollingIntervalMs < 100) throw new Error(`host.json extensions.queues.maxPollingInterval must be at least 00:00:00.100`);
     return {
+        functionTimeoutMs: parseFunctionTimeout(parsed.data.functionTimeout),
         routePrefix: (parsed.data.extensions?.http?.routePrefix ?? 'api').replace(/^\/+|\/+$/g, ''),
         queues: {
             messageEncoding: q.messageEncoding ?? 'base64',

@@ -1,7 +1,8 @@
 /**
- * HTTP trigger route templates as the Functions host (ASP.NET routing) reads them: literal
- * segments matched case-insensitively, `{name}`, `{name?}`, `{name:int}` style constraints and a
- * trailing catch-all `{*name}`.
+ * HTTP trigger route templates as the Functions host (ASP.NET routing) reads them, limited to
+ * what the app uses: literal segments matched case-insensitively and whole-segment parameters
+ * `{name}` / `{name?}`. Constraints (`{id:int}`), catch-alls (`{*rest}`) and parameters inside a
+ * segment are refused at start-up rather than matched differently from Azure.
  */
 export interface CompiledRoute {
     readonly template: string;
@@ -11,17 +12,6 @@ export interface CompiledRoute {
     readonly specificity: number;
 }
 
-const CONSTRAINTS: Record<string, string> = {
-    int: '-?\\d+',
-    long: '-?\\d+',
-    bool: '(?:true|false)',
-    alpha: '[A-Za-z]+',
-    guid: '[0-9A-Fa-f]{8}-?[0-9A-Fa-f]{4}-?[0-9A-Fa-f]{4}-?[0-9A-Fa-f]{4}-?[0-9A-Fa-f]{12}',
-    double: '-?\\d+(?:\\.\\d+)?',
-    decimal: '-?\\d+(?:\\.\\d+)?',
-    float: '-?\\d+(?:\\.\\d+)?',
-};
-
 const escapeRegex = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 export function compileRoute(template: string): CompiledRoute {
@@ -30,31 +20,17 @@ export function compileRoute(template: string): CompiledRoute {
     let pattern = '';
     let specificity = 0;
     for (const segment of trimmed === '' ? [] : trimmed.split('/')) {
-        const whole = /^\{(\*{1,2})?([A-Za-z_][\w]*)((?::[^}?]+)*)(\?)?\}$/.exec(segment);
-        if (whole) {
-            const [, catchAll, name, constraints, optional] = whole;
-            paramNames.push(name!);
-            if (catchAll) {
-                pattern += '(?:/(.*))?';
-                continue;
-            }
-            const constraint = constraints?.split(':').filter(Boolean)[0];
-            const inner = (constraint && CONSTRAINTS[constraint.toLowerCase()]) || '[^/]+';
-            pattern += optional ? `(?:/(${inner}))?` : `/(${inner})`;
+        const param = /^\{([A-Za-z_]\w*)(\?)?\}$/.exec(segment);
+        if (param) {
+            paramNames.push(param[1]!);
+            pattern += param[2] ? '(?:/([^/]+))?' : '/([^/]+)';
             continue;
         }
-        let part = '';
-        let last = 0;
-        for (const m of segment.matchAll(/\{([A-Za-z_][\w]*)(?::[^}]*)?\}/g)) {
-            part += escapeRegex(segment.slice(last, m.index));
-            specificity += m.index - last;
-            paramNames.push(m[1]!);
-            part += '([^/]+?)';
-            last = m.index + m[0].length;
+        if (/[{}]/.test(segment)) {
+            throw new Error(`HTTP route "${template}": segment "${segment}" is not supported by the local host (only literal segments, {name} and {name?})`);
         }
-        part += escapeRegex(segment.slice(last));
-        specificity += segment.length - last;
-        pattern += `/${part}`;
+        pattern += `/${escapeRegex(segment)}`;
+        specificity += segment.length;
     }
     return { template, regex: new RegExp(`^${pattern}/?$`, 'i'), paramNames, specificity };
 }

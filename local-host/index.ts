@@ -33,6 +33,11 @@ export interface LocalHostOptions {
     /** When set, the Event Grid webhook requires it, like the host's `eventgrid_extension` system key. Off by default. */
     eventGridSystemKey?: string;
     log?: (record: HostLogRecord) => void;
+    /**
+     * Seconds a running queue message is held invisible, renewed at half of it. Azure's listener
+     * uses a fixed 10 minutes (the default here); tests shorten it to see renewal at work.
+     */
+    queueMessageLeaseSeconds?: number;
 }
 
 export interface LocalHost {
@@ -96,12 +101,12 @@ export async function startLocalHost(options: LocalHostOptions): Promise<LocalHo
         if (capabilities.HttpUri) throw new Error('app.setup({ enableHttpStream: true }) is not supported by the local host.');
         const hooks: readonly RegisteredHook[] = app.hooks;
         const appHookData: Record<string, unknown> = {};
-        const runner = new FunctionRunner({ programmingModel, hooks, appHookData, log }, hostConfig.queues);
+        const runner = new FunctionRunner({ programmingModel, hooks, appHookData, log }, hostConfig.queues, hostConfig.functionTimeoutMs);
         // Everything that reads settings is built before appStart so a bad setting fails start-up.
         // `AzureWebJobs.<name>.Disabled` (or `AzureWebJobs_<name>_Disabled`) = true turns a function off, as in Azure.
         const enabled = app.functions.filter((f) => !isDisabled(f.name));
         const timers = new TimerTriggers(enabled, runner);
-        const pollers = enabled.filter((f) => f.triggerType === 'queueTrigger').map((f) => new QueuePoller(f, runner, hostConfig.queues, log));
+        const pollers = enabled.filter((f) => f.triggerType === 'queueTrigger').map((f) => new QueuePoller(f, runner, hostConfig.queues, log, options.queueMessageLeaseSeconds));
         const functionKey = options.functionKey ?? randomBytes(32).toString('base64url');
         const http = new HttpTriggers(enabled, runner, { functionKey, log });
         const eventGrid = new EventGridWebhook(enabled, runner, { systemKey: options.eventGridSystemKey, log });

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { RegisteredHook } from './coreApi';
 import type { CoreInvocationContext, ProgrammingModel, RpcInvocationResponse, RpcTypedData } from './coreTypes';
 import { runHooks } from './hooks';
@@ -32,13 +31,36 @@ export class InvocationFailedError extends Error {
     }
 }
 
+/** What the runner controls about one invocation: its id, and the signal that ends it early. */
+export interface InvocationControl {
+    readonly invocationId: string;
+    /**
+     * Aborted (with the reason as the failure) when the invocation overran `functionTimeout` or
+     * the worker running it was restarted. The function's code cannot be stopped in this process;
+     * the invocation fails at once, and its late result, postInvocation hooks and outputs are dropped,
+     * as they are when Azure kills the worker process.
+     */
+    readonly signal: AbortSignal;
+}
+
+function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+    // A late rejection of abandoned work is expected: never an unhandled rejection.
+    work.catch(() => undefined);
+    return new Promise<T>((resolve, reject) => {
+        const onAbort = () => reject(signal.reason);
+        if (signal.aborted) return onAbort();
+        signal.addEventListener('abort', onAbort, { once: true });
+        work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+    });
+}
+
 /**
  * One invocation, in the worker's order (worker `src/eventHandlers/InvocationHandler.ts`):
  * getInvocationModel → getArguments → preInvocation hooks → invokeFunction → postInvocation
  * hooks → getResponse. The real library converts the RPC input and the output.
  */
-export async function invokeFunction(env: InvocationEnvironment, fn: RegisteredFunction, input: InvocationInput): Promise<RpcInvocationResponse> {
-    const invocationId = randomUUID();
+export async function invokeFunction(env: InvocationEnvironment, fn: RegisteredFunction, input: InvocationInput, control: InvocationControl): Promise<RpcInvocationResponse> {
+    const { invocationId, signal } = control;
     const functionName = fn.name;
     const started = Date.now();
     env.log({ level: 'information', category: 'host', functionName, invocationId, message: `Executing 'Functions.${functionName}' (Reason='${input.reason}', Id=${invocationId})` });
@@ -55,7 +77,7 @@ export async function invokeFunction(env: InvocationEnvironment, fn: RegisteredF
             env.log({ level, category: category === 'user' ? 'user' : 'system', functionName, invocationId, message });
         },
     };
-    try {
+    const run = async (): Promise<RpcInvocationResponse> => {
         const model = env.programmingModel.getInvocationModel(coreCtx);
         const { context, inputs: initialInputs } = await model.getArguments();
         const hookData: Record<string, unknown> = {};
@@ -78,12 +100,17 @@ export async function invokeFunction(env: InvocationEnvironment, fn: RegisteredF
         } catch (err) {
             error = err;
         }
+        // A worker that was killed runs nothing after the function.
+        signal.throwIfAborted();
         const post: Record<string, unknown> = { hookData, appHookData: env.appHookData, invocationContext: context, inputs, result, error };
         coreCtx.state = 'postInvocationHooks';
         await runHooks(env.hooks, 'postInvocation', post);
         coreCtx.state = undefined;
         if (post.error !== undefined && post.error !== null) throw post.error;
-        const response = await model.getResponse(context, post.result);
+        return model.getResponse(context, post.result);
+    };
+    try {
+        const response = await untilAborted(run(), signal);
         env.log({ level: 'information', category: 'host', functionName, invocationId, message: `Executed 'Functions.${functionName}' (Succeeded, Id=${invocationId}, Duration=${Date.now() - started}ms)` });
         return response;
     } catch (err) {

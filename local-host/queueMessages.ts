@@ -18,12 +18,17 @@ export function queueClientFor(connection: string, queueName: string): QueueClie
 
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
-/** Decodes a message as the trigger would; undefined when it is not valid Base64 (the host parks those). */
-export function decodeMessage(text: string, options: Pick<QueueOptions, 'messageEncoding'>): string | undefined {
-    if (options.messageEncoding === 'none') return text;
+/** The message body as the trigger sees it (bytes); undefined when it is not valid Base64 (the host parks those). */
+export function decodeMessageBytes(text: string, options: Pick<QueueOptions, 'messageEncoding'>): Buffer | undefined {
+    if (options.messageEncoding === 'none') return Buffer.from(text, 'utf8');
     const compact = text.replace(/\s+/g, '');
     if (compact.length % 4 !== 0 || !BASE64.test(compact)) return undefined;
-    return Buffer.from(compact, 'base64').toString('utf8');
+    return Buffer.from(compact, 'base64');
+}
+
+/** Decodes a message as the trigger would; undefined when it is not valid Base64 (the host parks those). */
+export function decodeMessage(text: string, options: Pick<QueueOptions, 'messageEncoding'>): string | undefined {
+    return decodeMessageBytes(text, options)?.toString('utf8');
 }
 
 export function encodeMessage(text: string, options: Pick<QueueOptions, 'messageEncoding'>): string {

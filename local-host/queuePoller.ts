@@ -3,12 +3,11 @@ import type { RpcTypedData } from './coreTypes';
 import { resolveSettingReference } from './env';
 import type { QueueOptions } from './hostJson';
 import type { HostLogger } from './logs';
-import { decodeMessage, queueClientFor } from './queueMessages';
+import { AZURE_MESSAGE_LEASE_SECONDS, MessageLease } from './messageLease';
+import { decodeMessageBytes, queueClientFor } from './queueMessages';
 import type { RegisteredFunction } from './registry';
 import type { FunctionRunner } from './runtime';
 
-/** How long a received message stays invisible while its function runs (the extension's default). */
-const PROCESSING_VISIBILITY_SECONDS = 600;
 const MIN_POLL_MS = 100;
 const STOP_WAIT_MS = 30_000;
 
@@ -16,9 +15,10 @@ const STOP_WAIT_MS = 30_000;
  * One queue-triggered function, polled like the Storage queues extension (QueueListener /
  * QueueProcessor): batches of `batchSize`, a new batch once no more than `newBatchThreshold`
  * messages are running, exponential back-off up to `maxPollingInterval` while the queue is
- * empty, delete on success, on failure release with `visibilityTimeout`, and after
- * `maxDequeueCount` failed attempts (or a message that cannot be decoded) move the message to
- * `<queue>-poison` and delete it from the queue.
+ * empty, a running message kept invisible by renewing its lease (`MessageLease`), delete on
+ * success, on failure release with `visibilityTimeout`, and after `maxDequeueCount` failed
+ * attempts (or a message that cannot be decoded) move the message to `<queue>-poison` and delete
+ * it from the queue.
  */
 export class QueuePoller {
     readonly queueName: string;
@@ -29,13 +29,28 @@ export class QueuePoller {
     #stopped = false;
     #loop: Promise<void> | undefined;
     #wake: (() => void) | undefined;
+    /** Aborts a receive under way, so stop() does not wait for the storage SDK's retries. */
+    readonly #polling = new AbortController();
+    /**
+     * The trigger's `dataType`: 'binary' hands the function the message body as bytes (the library
+     * gives a Buffer), otherwise it gets a string, which the library JSON-parses when it can.
+     */
+    readonly #binary: boolean;
 
+    /** `leaseSeconds`: how long a running message is held invisible between renewals (Azure: 600). */
     constructor(
         private readonly fn: RegisteredFunction,
         private readonly runner: FunctionRunner,
         private readonly options: QueueOptions,
         private readonly log: HostLogger,
+        private readonly leaseSeconds: number = AZURE_MESSAGE_LEASE_SECONDS,
     ) {
+        if (!Number.isInteger(leaseSeconds) || leaseSeconds < 1) throw new Error(`The queue message lease must be a whole number of seconds (at least 1), not ${leaseSeconds}`);
+        const dataType = fn.trigger.dataType;
+        if (dataType !== undefined && dataType !== 'binary' && dataType !== 'string') {
+            throw new Error(`Function "${fn.name}": queue trigger dataType "${String(dataType)}" is not supported by the local host (binary or string)`);
+        }
+        this.#binary = dataType === 'binary';
         const connection = String(fn.trigger.connection);
         this.queueName = resolveSettingReference(String(fn.trigger.queueName), `Function "${fn.name}": the queue name`);
         this.poisonQueueName = `${this.queueName}-poison`;
@@ -50,6 +65,7 @@ export class QueuePoller {
 
     async stop(): Promise<void> {
         this.#stopped = true;
+        this.#polling.abort();
         this.#wake?.();
         await this.#loop;
     }
@@ -83,10 +99,12 @@ export class QueuePoller {
             try {
                 const response = await this.#client.receiveMessages({
                     numberOfMessages: this.options.batchSize,
-                    visibilityTimeout: PROCESSING_VISIBILITY_SECONDS,
+                    visibilityTimeout: this.leaseSeconds,
+                    abortSignal: this.#polling.signal,
                 });
                 received = response.receivedMessageItems;
             } catch (err) {
+                if (this.#stopped) break;
                 this.log({ level: 'error', category: 'host', functionName: this.fn.name, message: `Polling queue '${this.queueName}' failed: ${(err as Error).message}` });
             }
             for (const message of received) {
@@ -124,38 +142,42 @@ export class QueuePoller {
 
     async #process(m: DequeuedMessageItem): Promise<void> {
         const name = this.fn.name;
+        const lease = new MessageLease(this.#client, m.messageId, m.popReceipt, this.leaseSeconds, this.log, name);
         try {
             if (m.dequeueCount > this.options.maxDequeueCount) {
-                await this.#moveToPoison(m, `it was dequeued ${m.dequeueCount} times (maxDequeueCount ${this.options.maxDequeueCount})`);
+                await this.#moveToPoison(m, await lease.release(), `it was dequeued ${m.dequeueCount} times (maxDequeueCount ${this.options.maxDequeueCount})`);
                 return;
             }
-            const text = decodeMessage(m.messageText, this.options);
-            if (text === undefined) {
-                await this.#moveToPoison(m, 'its content is not valid Base64 (host.json extensions.queues.messageEncoding is base64)');
+            const body = decodeMessageBytes(m.messageText, this.options);
+            if (body === undefined) {
+                await this.#moveToPoison(m, await lease.release(), 'its content is not valid Base64 (host.json extensions.queues.messageEncoding is base64)');
                 return;
             }
+            const text = body.toString('utf8');
             try {
                 await this.runner.run(this.fn, {
-                    triggerData: { string: text },
+                    triggerData: this.#binary ? { bytes: body } : { string: text },
                     triggerMetadata: this.#metadata(m, text),
                     reason: `New queue message detected on '${this.queueName}'.`,
                 });
             } catch (err) {
+                const popReceipt = await lease.release();
                 if (this.runner.stopping || m.dequeueCount < this.options.maxDequeueCount) {
                     const seconds = this.runner.stopping ? 0 : Math.ceil(this.options.visibilityTimeoutMs / 1000);
-                    await this.#client.updateMessage(m.messageId, m.popReceipt, m.messageText, seconds);
+                    await this.#client.updateMessage(m.messageId, popReceipt, undefined, seconds);
                 } else {
-                    await this.#moveToPoison(m, `it failed ${m.dequeueCount} time(s), reaching maxDequeueCount ${this.options.maxDequeueCount}`);
+                    await this.#moveToPoison(m, popReceipt, `it failed ${m.dequeueCount} time(s), reaching maxDequeueCount ${this.options.maxDequeueCount}`);
                 }
                 return;
             }
-            await this.#client.deleteMessage(m.messageId, m.popReceipt);
+            await this.#client.deleteMessage(m.messageId, await lease.release());
         } catch (err) {
+            await lease.release();
             this.log({ level: 'error', category: 'host', functionName: name, message: `Handling message ${m.messageId} of '${this.queueName}' failed: ${(err as Error).message}` });
         }
     }
 
-    async #moveToPoison(m: DequeuedMessageItem, why: string): Promise<void> {
+    async #moveToPoison(m: DequeuedMessageItem, popReceipt: string, why: string): Promise<void> {
         this.log({
             level: 'warning',
             category: 'host',
@@ -165,6 +187,6 @@ export class QueuePoller {
         await this.#poison.createIfNotExists();
         // The poison copy keeps the stored text (same encoding) so it can be replayed as is.
         await this.#poison.sendMessage(m.messageText);
-        await this.#client.deleteMessage(m.messageId, m.popReceipt);
+        await this.#client.deleteMessage(m.messageId, popReceipt);
     }
 }

@@ -9,8 +9,11 @@ import { fromQueueText, toQueueText } from './queueMessage';
  *
  * The poison message is Base64 JSON like every app message:
  *   { schema: 'acr-guard.parked-message', version: 1, queue, reason, parkedAt, message }
- * where `message` is the original message text exactly as the trigger received it, so it can
- * be inspected and, once fixed, replayed. Messages the host parks itself (after the last failed
+ * where `message` is the original message text exactly as it was queued, so it can be inspected
+ * and, once fixed, replayed. Only a trigger registered with `originalMessageTrigger` sees that
+ * text (`readQueueTriggerMessage(input).text`, shared/storage/queueTrigger.ts): by default the
+ * `@azure/functions` library JSON-parses the message and its `QueueTrigger` metadata, and
+ * serialising the value again changes spacing, key order and escapes. Messages the host parks itself (after the last failed
  * attempt) are copied unchanged, as the Functions host does.
  */
 export const PARKED_MESSAGE_SCHEMA = 'acr-guard.parked-message';
