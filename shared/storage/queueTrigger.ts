@@ -71,17 +71,6 @@ export function readQueueTriggerMessage(input: unknown): QueueTriggerMessage {
 }
 
 /**
- * The message text as the trigger received it, when the metadata has it. The library JSON-parses
- * this metadata too, so for a JSON message it is absent: prefer `readQueueTriggerMessage` with
- * `originalMessageTrigger`.
- */
-export function queueTriggerText(context: QueueTriggerContext): string | undefined {
-    const meta = context.triggerMetadata ?? {};
-    const text = meta['queueTrigger'] ?? meta['QueueTrigger'];
-    return typeof text === 'string' ? text : undefined;
-}
-
-/**
  * The text to keep when parking a message: the trigger's own text when the metadata has it,
  * else the (already decoded) message serialised back.
  */

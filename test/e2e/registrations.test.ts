@@ -28,6 +28,8 @@ describe('function registrations', () => {
         for (const fn of app.functions) {
             expect(fn.origins.map((o) => path.basename(o).replace(/\.(ts|js)$/, ''))).toEqual([fn.name]);
             if (fn.triggerType === 'timerTrigger') expect(() => validateSchedule(fn.name, String(fn.trigger.schedule))).not.toThrow();
+            // A queue worker gets the message's bytes, so what it parks is the message as queued.
+            if (fn.triggerType === 'queueTrigger') expect(fn.trigger.dataType, `${fn.name}: dataType`).toBe('binary');
             for (const binding of [fn.trigger, ...Object.values(fn.bindings)]) {
                 const isQueue = binding.type === 'queueTrigger' || binding.type === 'queue';
                 if (!isQueue) continue;

@@ -40,6 +40,8 @@ describe('local host queues as in Azure: lease renewal and original bytes', () =
     beforeAll(async () => {
         const setup = queuesEnv(connectionString);
         queues = setup.queues;
+        // Provisioned, as the app's queues are (the app's parking creates no queue).
+        await new QueueClient(connectionString, `${queues.park}-poison`).createIfNotExists();
         // A 2 s lease (Azure: 10 min), renewed every second, so a run of a few seconds outlives it.
         host = await startLocalHost({ functionsDir: APP, hostJsonPath: path.join(APP, 'host.json'), port: 0, runSchedules: false, env: setup.env, queueMessageLeaseSeconds: 2 });
     });
