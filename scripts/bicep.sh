@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
 # The Bicep CLI, wherever it can be found, behind one small interface:
 #
-#   scripts/bicep.sh build FILE OUTFILE   compile FILE to ARM JSON (diagnostics on stderr)
-#   scripts/bicep.sh lint FILE            lint FILE with the nearest bicepconfig.json
-#   scripts/bicep.sh version              print which Bicep runs and where it came from
+#   scripts/bicep.sh build FILE OUTFILE     compile FILE to ARM JSON (diagnostics on stderr)
+#   scripts/bicep.sh build-all DIR OUTDIR   compile every .bicep under DIR into OUTDIR (same layout)
+#   scripts/bicep.sh lint FILE              lint FILE with the nearest bicepconfig.json
+#   scripts/bicep.sh lint-all DIR           lint every .bicep under DIR
+#   scripts/bicep.sh version                print which Bicep runs and where it came from
+# Diagnostics go to stderr as `file(line,col) : Warning|Error code: message`; warnings do not change
+# the exit code (scripts/infra-check.js counts them).
 #
 # Looked for in this order, first hit wins:
 #   1. $BICEP_PATH (an explicit binary)
@@ -83,7 +87,7 @@ resolve() {
 }
 
 command=${1:-}
-[ -n "$command" ] || die "usage: bicep.sh build FILE OUTFILE | lint FILE | version"
+[ -n "$command" ] || die "usage: bicep.sh build FILE OUTFILE | build-all DIR OUTDIR | lint FILE | lint-all DIR | version"
 shift
 resolve
 
@@ -92,6 +96,28 @@ case "$command" in
         [ $# -eq 2 ] || die "usage: bicep.sh build FILE OUTFILE"
         if [ "$mode" = az ]; then exec az bicep build --file "$1" --outfile "$2"; fi
         exec "$binary" build "$1" --outfile "$2"
+        ;;
+    build-all)
+        [ $# -eq 2 ] || die "usage: bicep.sh build-all DIR OUTDIR"
+        if [ "$mode" = az ]; then
+            status=0
+            while IFS= read -r file; do
+                out="$2/${file#"$1"/}"
+                mkdir -p "$(dirname "$out")"
+                az bicep build --file "$file" --outfile "${out%.bicep}.json" || status=1
+            done < <(find "$1" -name '*.bicep' | sort)
+            exit $status
+        fi
+        exec "$binary" build --pattern "$1/**/*.bicep" --outdir "$2"
+        ;;
+    lint-all)
+        [ $# -eq 1 ] || die "usage: bicep.sh lint-all DIR"
+        if [ "$mode" = az ]; then
+            status=0
+            while IFS= read -r file; do az bicep lint --file "$file" || status=1; done < <(find "$1" -name '*.bicep' | sort)
+            exit $status
+        fi
+        exec "$binary" lint --pattern "$1/**/*.bicep"
         ;;
     lint)
         [ $# -eq 1 ] || die "usage: bicep.sh lint FILE"
@@ -102,5 +128,5 @@ case "$command" in
         if [ "$mode" = az ]; then echo "$(az bicep version 2>&1 | head -n 1) (from $source_of)"; exit 0; fi
         echo "$("$binary" --version) (from $source_of: $binary)"
         ;;
-    *) die "unknown command '$command' (build, lint, version)" ;;
+    *) die "unknown command '$command' (build, build-all, lint, lint-all, version)" ;;
 esac

@@ -83,7 +83,8 @@ resource taskRunner 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   name: guid(registry.id, identityId, 'acr-guard-task-runner')
   scope: registry
   properties: {
-    roleDefinitionId: taskRunnerRole.id
+    // Role definitions live at subscription level whatever scope created them.
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', taskRunnerRole.name)
     principalId: principalId
     principalType: 'ServicePrincipal'
   }
