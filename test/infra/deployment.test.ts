@@ -277,3 +277,19 @@ describe('outputs for azd and the hooks', () => {
         expect(resourcesOf(main()).length).toBeGreaterThan(10);
     });
 });
+
+describe('packaging', () => {
+    const ignored = () =>
+        readText('.funcignore')
+            .split('\n')
+            .map((l) => l.trim())
+            .filter((l) => l && !l.startsWith('#'));
+
+    it('.funcignore keeps tests, docs, sources and local settings out of the uploaded package', () => {
+        expect(ignored()).toEqual(expect.arrayContaining(['test/', 'docs/', 'bench/', 'local.settings.json', '*.md', 'infra/', '.cache/', 'functions/', 'shared/']));
+    });
+
+    it('.funcignore keeps what the app runs: dist/, host.json, package.json, node_modules/', () => {
+        for (const kept of ['dist', 'dist/', 'host.json', 'package.json', 'node_modules', 'node_modules/', '*.json']) expect(ignored(), kept).not.toContain(kept);
+    });
+});
