@@ -1,8 +1,10 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 
 export default defineConfig({
     test: {
         include: ['test/**/*.test.ts'],
+        // Deployment tests need the Bicep CLI's output: they run in `npm run infra:check`.
+        exclude: [...configDefaults.exclude, 'test/infra/**'],
         globalSetup: ['test/globalSetup.ts'],
         testTimeout: 30_000,
         hookTimeout: 60_000,

@@ -13,8 +13,14 @@ param location string = resourceGroup().location
 @description('azd environment name (azd sets it); tags the resources when given.')
 param environmentName string = ''
 
-@description('Name of an existing registry in this resource group to guard. Empty: create a new Premium registry.')
+@description('Name of an existing registry to guard. Empty: create a new Premium registry in this resource group.')
 param existingRegistryName string = ''
+
+@description('Resource group of the existing registry (same subscription). Empty: this resource group. Keep an existing registry in its own resource group: `azd down` deletes only this one.')
+param existingRegistryResourceGroup string = ''
+
+@description('Put a CanNotDelete lock on the guarded registry (the deployer needs Owner or User Access Administrator there). Nothing, `azd down` included, can then delete it until the lock is removed.')
+param lockRegistry bool = true
 
 @description('Role assignment mode of the registry: a new registry is created with it; for an existing one, state its current mode.')
 @allowed([
@@ -47,12 +53,27 @@ param deployEventSubscription bool = false
 @description('E-mail receivers for the alert action group: [{ "name": "...", "emailAddress": "..." }].')
 param alertEmailReceivers array = []
 
+@description('One e-mail address that receives every alert rule (azd: ACR_GUARD_ALERT_EMAIL). Empty and no alertEmailReceivers: the rules fire but notify nobody (the deployment output NOTIFICATIONS and the postdeploy hook say so loudly).')
+param alertEmail string = ''
+
 @description('Assign the built-in policy that restricts AKS clusters in this resource group to <registry>/live/ images.')
 param assignAksImagePolicy bool = false
 
-@description('Webhook for alerts (Slack or Teams incoming webhook). It holds a secret: pass a Key Vault reference such as @Microsoft.KeyVault(SecretUri=...) rather than the URL itself. Empty: no webhook sink.')
+@description('Webhook for alerts (Slack or Teams incoming webhook) given directly. It is a secret: prefer alertWebhookKeyVaultName + alertWebhookSecretName. Only ever passed through @secure() parameters. Empty: no webhook sink (unless the Key Vault secret is given).')
 @secure()
 param alertWebhookUrl string = ''
+
+@description('Key Vault (RBAC authorization) holding the alert webhook URL as a secret. The app reads it as a Key Vault reference with its user-assigned identity, which gets Key Vault Secrets User on that secret only.')
+param alertWebhookKeyVaultName string = ''
+
+@description('Resource group of alertWebhookKeyVaultName. Empty: this resource group.')
+param alertWebhookKeyVaultResourceGroup string = ''
+
+@description('Name of the secret in alertWebhookKeyVaultName that holds the alert webhook URL.')
+param alertWebhookSecretName string = ''
+
+@description('Client id of the Entra ID app registration that protects the HTTP endpoints (approvals, patching). Empty: no App Service Authentication; function keys only (local use). See infra/README.md on Flex Consumption and token validation in the app.')
+param apiAuthClientId string = ''
 
 @description('Payload shape for the alert webhook: auto (by host name), slack or teams.')
 @allowed([
@@ -116,6 +137,11 @@ var actionGroupName = '${abbrs.actionGroup}${namePrefix}-${token}'
 var queryRuleName = '${abbrs.scheduledQueryRule}${namePrefix}-live-writes-${token}'
 var createRegistry = empty(existingRegistryName)
 var registryName = createRegistry ? take('${abbrs.containerRegistry}${compactPrefix}${token}', 50) : existingRegistryName
+var registryResourceGroup = createRegistry || empty(existingRegistryResourceGroup) ? resourceGroup().name : existingRegistryResourceGroup
+var webhookFromKeyVault = !empty(alertWebhookKeyVaultName) && !empty(alertWebhookSecretName)
+// The app resolves this reference with its user-assigned identity (keyVaultReferenceIdentity).
+var alertWebhookSetting = webhookFromKeyVault ? '@Microsoft.KeyVault(VaultName=${alertWebhookKeyVaultName};SecretName=${alertWebhookSecretName})' : ''
+var emailReceivers = concat(alertEmailReceivers, empty(alertEmail) ? [] : [{ name: 'acr-guard', emailAddress: alertEmail }])
 
 resource identity 'Microsoft.ManagedIdentity/userAssignedIdentities@2024-11-30' = {
   name: identityName
@@ -153,18 +179,30 @@ module newRegistry 'modules/registry.bicep' = if (createRegistry) {
   }
 }
 
+// Everything that attaches to the registry itself lives in the registry's resource group (which may
+// be another one than this): diagnostic settings, the delete lock, the app's registry roles.
 module registryIntegration 'modules/registry-integration.bicep' = {
   name: 'registry-integration'
+  scope: resourceGroup(registryResourceGroup)
   params: {
-    tags: tags
     registryName: registryName
     workspaceId: monitoring.outputs.workspaceId
-    systemTopicName: systemTopicName
-    storageAccountName: storage.outputs.storageAccountName
+    lockRegistry: lockRegistry
   }
   dependsOn: [
     newRegistry
   ]
+}
+
+module systemTopic 'modules/system-topic.bicep' = {
+  name: 'system-topic'
+  params: {
+    tags: tags
+    systemTopicName: systemTopicName
+    registryId: registryIntegration.outputs.registryId
+    registryLocation: registryIntegration.outputs.location
+    storageAccountName: storage.outputs.storageAccountName
+  }
 }
 
 module alerts 'modules/alerts.bicep' = {
@@ -172,14 +210,18 @@ module alerts 'modules/alerts.bicep' = {
   params: {
     location: location
     tags: tags
+    namePrefix: namePrefix
+    token: token
     alertTopicName: alertTopicName
     actionGroupName: actionGroupName
     queryRuleName: queryRuleName
     workspaceId: monitoring.outputs.workspaceId
+    appInsightsId: monitoring.outputs.appInsightsId
+    systemTopicId: systemTopic.outputs.systemTopicId
     registryId: registryIntegration.outputs.registryId
     quarantinePrefix: quarantinePrefix
     livePrefix: livePrefix
-    alertEmailReceivers: alertEmailReceivers
+    alertEmailReceivers: emailReceivers
   }
 }
 
@@ -190,7 +232,7 @@ var appSettings = {
   ACR_GUARD_REGISTRY_LOGIN_SERVER: registryIntegration.outputs.loginServer
   ACR_GUARD_REGISTRY_RESOURCE_ID: registryIntegration.outputs.registryId
   ACR_GUARD_REGISTRY_ENDPOINT: 'https://${registryIntegration.outputs.loginServer}'
-  ACR_GUARD_ARM_ENDPOINT: endsWith(armEndpoint, '/') ? substring(armEndpoint, 0, length(armEndpoint) - 1) : armEndpoint
+  ACR_GUARD_ARM_ENDPOINT: endsWith(armEndpoint, '/') ? substring(armEndpoint, 0, max(0, length(armEndpoint) - 1)) : armEndpoint
   ACR_GUARD_QUARANTINE_PREFIX: quarantinePrefix
   ACR_GUARD_LIVE_PREFIX: livePrefix
   ACR_GUARD_OTHER_REPOSITORIES: otherRepositories
@@ -208,7 +250,8 @@ var appSettings = {
   ACR_GUARD_PATCH_BUILDKIT_IMAGE: 'docker.io/moby/buildkit:v0.16.0'
   // Alerts: the app publishes CloudEvents to the custom topic with its identity (EventGrid Data Sender).
   ACR_GUARD_ALERT_TOPIC_ENDPOINT: alerts.outputs.alertTopicEndpoint
-  ACR_GUARD_ALERT_WEBHOOK_URL: alertWebhookUrl
+  // ACR_GUARD_ALERT_WEBHOOK_URL is set in function-app.bicep from a @secure() parameter: a secret
+  // must not travel in this (plain) object, which is recorded with the nested deployment.
   ACR_GUARD_ALERT_WEBHOOK_FORMAT: alertWebhookFormat
   ACR_GUARD_ALERT_WEBHOOK_TIMEOUT_SECONDS: '10'
   // Quarantine gate: promotion, bypass locking (needs enableImageLocking for the role), reconciliation.
@@ -228,6 +271,13 @@ var appSettings = {
   ACR_GUARD_STORAGE__tableServiceUri: storage.outputs.tableEndpoint
   ACR_GUARD_STORAGE__credential: 'managedidentity'
   ACR_GUARD_STORAGE__clientId: identity.properties.clientId
+  // Event Grid dead letters (infra only so far: the replay timer in the app reads these).
+  ACR_GUARD_STORAGE__blobServiceUri: storage.outputs.blobEndpoint
+  ACR_GUARD_DEAD_LETTER_CONTAINER: storage.outputs.deadLetterContainerName
+  // Microsoft Entra ID in front of the HTTP endpoints, validated by the app itself as well (Flex
+  // Consumption: infra/README.md). Empty = off (function keys only).
+  ACR_GUARD_API_AUTH_TENANT_ID: empty(apiAuthClientId) ? '' : tenant().tenantId
+  ACR_GUARD_API_AUTH_AUDIENCE: empty(apiAuthClientId) ? '' : 'api://${apiAuthClientId}'
 }
 
 module functionApp 'modules/function-app.bicep' = {
@@ -241,6 +291,8 @@ module functionApp 'modules/function-app.bicep' = {
     storageAccountName: storage.outputs.storageAccountName
     appInsightsName: monitoring.outputs.appInsightsName
     appSettings: appSettings
+    alertWebhookUrl: webhookFromKeyVault ? alertWebhookSetting : alertWebhookUrl
+    apiAuthClientId: apiAuthClientId
   }
 }
 
@@ -249,23 +301,43 @@ module rbac 'modules/rbac.bicep' = {
   params: {
     identityName: identity.name
     storageAccountName: storage.outputs.storageAccountName
-    registryName: registryName
     appInsightsName: monitoring.outputs.appInsightsName
     alertTopicName: alerts.outputs.alertTopicName
+  }
+}
+
+module registryAccess 'modules/registry-access.bicep' = {
+  name: 'registry-access'
+  scope: resourceGroup(registryResourceGroup)
+  params: {
+    registryName: registryName
+    principalId: identity.properties.principalId
+    identityId: identity.id
     quarantinePrefix: quarantinePrefix
     livePrefix: livePrefix
     registryRoleAssignmentMode: registryRoleAssignmentMode
     enableImageLocking: enableImageLocking
   }
   dependsOn: [
-    newRegistry
+    registryIntegration
   ]
+}
+
+module webhookSecretAccess 'modules/key-vault-secret-access.bicep' = if (webhookFromKeyVault) {
+  name: 'webhook-secret-access'
+  scope: resourceGroup(empty(alertWebhookKeyVaultResourceGroup) ? resourceGroup().name : alertWebhookKeyVaultResourceGroup)
+  params: {
+    keyVaultName: alertWebhookKeyVaultName
+    secretName: alertWebhookSecretName
+    principalId: identity.properties.principalId
+    identityId: identity.id
+  }
 }
 
 module eventSubscription 'modules/event-subscription.bicep' = if (deployEventSubscription) {
   name: 'event-subscription'
   params: {
-    systemTopicName: registryIntegration.outputs.systemTopicName
+    systemTopicName: systemTopic.outputs.systemTopicName
     functionAppName: functionApp.outputs.functionAppName
     storageAccountName: storage.outputs.storageAccountName
     quarantinePrefix: quarantinePrefix
@@ -274,6 +346,7 @@ module eventSubscription 'modules/event-subscription.bicep' = if (deployEventSub
   }
   dependsOn: [
     rbac
+    registryAccess
   ]
 }
 
@@ -292,9 +365,16 @@ output ALERT_TOPIC_ENDPOINT string = alerts.outputs.alertTopicEndpoint
 output LOG_ANALYTICS_WORKSPACE_ID string = monitoring.outputs.workspaceId
 output LOG_ANALYTICS_WORKSPACE_CUSTOMER_ID string = monitoring.outputs.workspaceCustomerId
 output REGISTRY_RESOURCE_ID string = registryIntegration.outputs.registryId
-output EVENT_GRID_SYSTEM_TOPIC_NAME string = registryIntegration.outputs.systemTopicName
+output EVENT_GRID_SYSTEM_TOPIC_NAME string = systemTopic.outputs.systemTopicName
+output REGISTRY_RESOURCE_GROUP string = registryResourceGroup
 output STORAGE_ACCOUNT_NAME string = storage.outputs.storageAccountName
 output MANAGED_IDENTITY_CLIENT_ID string = identity.properties.clientId
 output ACR_GUARD_QUARANTINE_PREFIX string = quarantinePrefix
 output ACR_GUARD_LIVE_PREFIX string = livePrefix
 output ACR_GUARD_OTHER_REPOSITORIES string = otherRepositories
+output TASK_RUNNER_ROLE_ID string = registryAccess.outputs.taskRunnerRoleDefinitionId
+output ALERT_ACTION_GROUP_ID string = alerts.outputs.actionGroupId
+// Read by the postdeploy hook, which prints it as a warning when nobody is notified.
+output NOTIFICATIONS string = empty(emailReceivers)
+  ? 'WARNING: no alert receivers (alertEmail / alertEmailReceivers are empty): the "guard is blind" and live-write alert rules fire but notify NOBODY. Set ACR_GUARD_ALERT_EMAIL and run azd provision.'
+  : 'alert rules notify ${length(emailReceivers)} e-mail receiver(s) through ${actionGroupName}'

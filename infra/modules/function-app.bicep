@@ -1,4 +1,4 @@
-// The acr-guard function app on Flex Consumption (FC1, Linux, Node 20) running as a user-assigned
+// The acr-guard function app on Flex Consumption (FC1, Linux, Node 22) running as a user-assigned
 // managed identity. The package is deployed to a blob container the app reads with that identity.
 
 import { deploymentContainerName } from 'names.bicep'
@@ -11,8 +11,21 @@ param identityName string
 param storageAccountName string
 param appInsightsName string
 
-@description('Application settings the code reads (ACR_GUARD_*), built in main.bicep.')
+@description('Application settings the code reads (ACR_GUARD_*), built in main.bicep. No secrets: this object is recorded with the deployment.')
 param appSettings object
+
+@description('ACR_GUARD_ALERT_WEBHOOK_URL: a Key Vault reference (preferred) or the webhook URL itself. Secure: never recorded in the deployment history.')
+@secure()
+param alertWebhookUrl string = ''
+
+@description('Client id of the Entra ID app registration for App Service Authentication; empty = none.')
+param apiAuthClientId string = ''
+
+@description('Node.js major version on Flex Consumption (Node 20 left Azure Functions support on 2026-04-30).')
+@allowed([
+  '22'
+])
+param nodeVersion string = '22'
 
 @description('Upper bound of Flex Consumption instances.')
 @minValue(1)
@@ -86,6 +99,9 @@ resource functionApp 'Microsoft.Web/sites@2024-11-01' = {
   properties: {
     serverFarmId: plan.id
     httpsOnly: true
+    // Key Vault references (the alert webhook) resolve with the user-assigned identity, which holds
+    // Key Vault Secrets User on the secret; without this the platform would try a system identity.
+    keyVaultReferenceIdentity: identity.id
     siteConfig: {
       minTlsVersion: '1.2'
       ftpsState: 'Disabled'
@@ -107,14 +123,69 @@ resource functionApp 'Microsoft.Web/sites@2024-11-01' = {
       }
       runtime: {
         name: 'node'
-        version: '20'
+        version: nodeVersion
       }
     }
   }
 
   resource settings 'config@2024-11-01' = {
     name: 'appsettings'
-    properties: union(platformSettings, appSettings)
+    properties: union(platformSettings, appSettings, { ACR_GUARD_ALERT_WEBHOOK_URL: alertWebhookUrl })
+  }
+
+  // Deployment and the Kudu/FTP endpoints take Entra ID tokens only: basic (user/password)
+  // publishing credentials are off.
+  resource ftpCredentials 'basicPublishingCredentialsPolicies@2024-11-01' = {
+    name: 'ftp'
+    properties: {
+      allow: false
+    }
+  }
+
+  resource scmCredentials 'basicPublishingCredentialsPolicies@2024-11-01' = {
+    name: 'scm'
+    properties: {
+      allow: false
+    }
+  }
+
+  // Microsoft Entra ID in front of the HTTP endpoints (approvals, patching). Requests without a
+  // valid token for api://<client id> get 401. The Event Grid delivery path (system key) is excluded:
+  // Event Grid does not send Entra tokens to an AzureFunction destination. Flex Consumption: see
+  // infra/README.md; the app validates the bearer token itself too (ACR_GUARD_API_AUTH_*).
+  resource authSettings 'config@2024-11-01' = if (!empty(apiAuthClientId)) {
+    name: 'authsettingsV2'
+    properties: {
+      platform: {
+        enabled: true
+      }
+      globalValidation: {
+        requireAuthentication: true
+        unauthenticatedClientAction: 'Return401'
+        excludedPaths: [
+          '/runtime/webhooks/eventgrid'
+        ]
+      }
+      identityProviders: {
+        azureActiveDirectory: {
+          enabled: true
+          registration: {
+            clientId: apiAuthClientId
+            openIdIssuer: '${environment().authentication.loginEndpoint}${tenant().tenantId}/v2.0'
+          }
+          validation: {
+            allowedAudiences: [
+              'api://${apiAuthClientId}'
+            ]
+          }
+        }
+      }
+      login: {
+        tokenStore: {
+          enabled: false
+        }
+      }
+    }
   }
 }
 

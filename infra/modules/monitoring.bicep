@@ -48,4 +48,5 @@ output workspaceId string = workspace.id
 output workspaceName string = workspace.name
 output workspaceCustomerId string = workspace.properties.customerId
 output appInsightsName string = appInsights.name
+output appInsightsId string = appInsights.id
 output appInsightsConnectionString string = appInsights.properties.ConnectionString

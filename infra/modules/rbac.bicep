@@ -1,25 +1,13 @@
-// Every role the app's user-assigned identity holds, each with its reason, none broader than the
-// code needs. Role ids: roles.bicep. Names are guid(scope, identity, role): stable across re-deploys.
+// The roles of the app's user-assigned identity in acr-guard's own resource group, each with its
+// reason, none broader than the code needs (registry roles: registry-access.bicep). Role ids: roles.bicep. Names are guid(scope, identity, role): stable across re-deploys.
 
 import { roleIds } from 'roles.bicep'
+import { deadLetterContainerName } from 'names.bicep'
 
 param identityName string
 param storageAccountName string
-param registryName string
 param appInsightsName string
 param alertTopicName string
-param quarantinePrefix string
-param livePrefix string
-
-@description('The registry\'s role assignment mode: ABAC registries get repository-scoped data-plane roles.')
-@allowed([
-  'AbacRepositoryPermissions'
-  'LegacyRegistryPermissions'
-])
-param registryRoleAssignmentMode string
-
-@description('Grant what locking promoted/bypassing images needs (manifest and tag attributes).')
-param enableImageLocking bool
 
 resource identity 'Microsoft.ManagedIdentity/userAssignedIdentities@2024-11-30' existing = {
   name: identityName
@@ -27,10 +15,14 @@ resource identity 'Microsoft.ManagedIdentity/userAssignedIdentities@2024-11-30' 
 
 resource storage 'Microsoft.Storage/storageAccounts@2025-01-01' existing = {
   name: storageAccountName
-}
 
-resource registry 'Microsoft.ContainerRegistry/registries@2025-11-01' existing = {
-  name: registryName
+  resource blobService 'blobServices@2025-01-01' existing = {
+    name: 'default'
+
+    resource deadLetterContainer 'containers@2025-01-01' existing = {
+      name: deadLetterContainerName
+    }
+  }
 }
 
 resource appInsights 'Microsoft.Insights/components@2020-02-02' existing = {
@@ -42,7 +34,6 @@ resource alertTopic 'Microsoft.EventGrid/topics@2025-02-15' existing = {
 }
 
 var principalId = identity.properties.principalId
-var isAbac = registryRoleAssignmentMode == 'AbacRepositoryPermissions'
 
 // --- Host storage -------------------------------------------------------------------------------
 
@@ -81,111 +72,17 @@ resource tableContributor 'Microsoft.Authorization/roleAssignments@2022-04-01' =
   }
 }
 
-// --- Registry -----------------------------------------------------------------------------------
-
-// Reason: promotion is importImage (quarantine -> live, by digest); the role also reads tags and
-// manifests (pull, metadata read) in both permission modes. It cannot push or modify content.
-resource registryImporter 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(registry.id, identity.id, roleIds.acrDataImporterAndDataReader)
-  scope: registry
+// Reason: the dead-letter replay reads the events Event Grid gave up on and marks each blob it has
+// replayed (blob metadata/index tags), in this container only. Blob Data Owner on the account covers
+// it today; this assignment keeps the replay working should host storage ever be narrowed.
+resource deadLetterReplayer 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(storage::blobService::deadLetterContainer.id, identity.id, roleIds.storageBlobDataContributor)
+  scope: storage::blobService::deadLetterContainer
   properties: {
-    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roleIds.acrDataImporterAndDataReader)
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roleIds.storageBlobDataContributor)
     principalId: principalId
     principalType: 'ServicePrincipal'
-  }
-}
-
-// Reason: scans and patches run as ACR quick runs (scheduleRun), the app polls runs and reads their
-// logs. Control plane only: no image data. In legacy mode a run gets registry access from the run
-// itself, so no AcrPull for a task identity is needed (the app defines no task identity).
-resource registryTasks 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(registry.id, identity.id, roleIds.acrTasksContributor)
-  scope: registry
-  properties: {
-    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roleIds.acrTasksContributor)
-    principalId: principalId
-    principalType: 'ServicePrincipal'
-  }
-}
-
-// ABAC registries: quick runs get no data-plane access of their own; the caller needs a Repository
-// role. Writer, narrowed by condition: read within quarantine/ and live/; push content (patched
-// images) only into quarantine/; write metadata (manifest/tag attributes: locking) in quarantine/
-// and live/. Writer has no delete action, and content writes to live/ are impossible by condition,
-// so the app can never push into live/ itself (promotion stays importImage).
-var repositoryName = '@Request[Microsoft.ContainerRegistry/registries/repositories:name]'
-var abacCondition = join(
-  [
-    '('
-    ' !(ActionMatches{\'Microsoft.ContainerRegistry/registries/repositories/content/write\'})'
-    ' OR ${repositoryName} StringStartsWithIgnoreCase \'${quarantinePrefix}\''
-    ')'
-    'AND'
-    '('
-    ' ('
-    '  !(ActionMatches{\'Microsoft.ContainerRegistry/registries/repositories/content/read\'})'
-    '  AND !(ActionMatches{\'Microsoft.ContainerRegistry/registries/repositories/metadata/read\'})'
-    '  AND !(ActionMatches{\'Microsoft.ContainerRegistry/registries/repositories/metadata/write\'})'
-    ' )'
-    ' OR ${repositoryName} StringStartsWithIgnoreCase \'${quarantinePrefix}\''
-    ' OR ${repositoryName} StringStartsWithIgnoreCase \'${livePrefix}\''
-    ')'
-  ],
-  '\n'
-)
-
-// Reason (ABAC mode): scan/patch quick runs read quarantine/ and live/ and push patched images to
-// quarantine/; locking writes manifest attributes in live/ (see the condition above).
-resource repositoryWriter 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (isAbac) {
-  name: guid(registry.id, identity.id, roleIds.acrRepositoryWriter)
-  scope: registry
-  properties: {
-    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roleIds.acrRepositoryWriter)
-    principalId: principalId
-    principalType: 'ServicePrincipal'
-    condition: abacCondition
-    conditionVersion: '2.0'
-  }
-}
-
-// Reason (ABAC mode): Microsoft documents Catalog Lister as required, with a Repository role, for the
-// caller of quick runs on ABAC registries; it lists repository names only (no content).
-resource catalogLister 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (isAbac) {
-  name: guid(registry.id, identity.id, roleIds.acrRepositoryCatalogLister)
-  scope: registry
-  properties: {
-    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roleIds.acrRepositoryCatalogLister)
-    principalId: principalId
-    principalType: 'ServicePrincipal'
-  }
-}
-
-// Reason (legacy mode, opt-in): on registries without ABAC no data-plane role below Contributor can
-// change manifest/tag attributes (AcrPush and AcrDelete cannot manage locks; Microsoft's lock docs).
-// Contributor on this one registry is broad (it can also delete the registry), hence opt-in via
-// enableImageLocking; prefer switching the registry to ABAC mode.
-resource legacyLocker 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (!isAbac && enableImageLocking) {
-  name: guid(registry.id, identity.id, roleIds.contributor)
-  scope: registry
-  properties: {
-    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roleIds.contributor)
-    principalId: principalId
-    principalType: 'ServicePrincipal'
-    description: 'acr-guard: lock images (manifest/tag writeEnabled=false) on a registry without ABAC'
-  }
-}
-
-// Reason: the reconciliation timer queries the registry's resource logs by the registry's id
-// (LogsQueryClient.queryResource). Resource-context queries need read on the registry's logs
-// (Microsoft.Insights/logs/*/read on the registry); Monitoring Reader is the monitoring-data read
-// role and grants nothing beyond read.
-resource registryLogsReader 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(registry.id, identity.id, roleIds.monitoringReader)
-  scope: registry
-  properties: {
-    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roleIds.monitoringReader)
-    principalId: principalId
-    principalType: 'ServicePrincipal'
+    description: 'acr-guard: replay Event Grid dead letters'
   }
 }
 

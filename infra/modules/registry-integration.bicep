@@ -1,29 +1,15 @@
-// Wiring on the guarded registry (new or existing, in this resource group): resource logs to the
-// workspace and the Event Grid system topic that publishes its push/delete events.
+// Deployed into the guarded registry's resource group (which may be another one than acr-guard's):
+// resource logs to the workspace, and the delete lock that keeps the registry safe from `azd down`
+// and every other delete. The registry itself is never created or changed here.
 
-import { roleIds } from 'roles.bicep'
-import { deadLetterContainerName } from 'names.bicep'
-
-param tags object
 param registryName string
 param workspaceId string
-param systemTopicName string
-param storageAccountName string
+
+@description('CanNotDelete lock on the registry (needs Microsoft.Authorization/locks/write: Owner or User Access Administrator).')
+param lockRegistry bool
 
 resource registry 'Microsoft.ContainerRegistry/registries@2025-11-01' existing = {
   name: registryName
-}
-
-resource storage 'Microsoft.Storage/storageAccounts@2025-01-01' existing = {
-  name: storageAccountName
-
-  resource blobService 'blobServices@2025-01-01' existing = {
-    name: 'default'
-
-    resource deadLetterContainer 'containers@2025-01-01' existing = {
-      name: deadLetterContainerName
-    }
-  }
 }
 
 // Repository events (push, pull, delete, untag, importImage) and logins land in the tables
@@ -53,34 +39,17 @@ resource diagnostics 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' 
   }
 }
 
-// One system topic per source. Its system-assigned identity writes dead letters (below), so the
-// storage account needs no shared key.
-resource systemTopic 'Microsoft.EventGrid/systemTopics@2025-02-15' = {
-  name: systemTopicName
-  location: registry.location
-  tags: tags
-  identity: {
-    type: 'SystemAssigned'
-  }
+// The guarded registry outlives acr-guard: a resource group delete (`azd down`) or a registry delete
+// fails while this lock exists. Remove it deliberately (az lock delete) to retire a registry.
+resource deleteLock 'Microsoft.Authorization/locks@2020-05-01' = if (lockRegistry) {
+  name: 'acr-guard-do-not-delete'
+  scope: registry
   properties: {
-    source: registry.id
-    topicType: 'Microsoft.ContainerRegistry.Registries'
-  }
-}
-
-// Reason: Event Grid dead-letters undeliverable registry events with the topic's identity
-// (deadLetterWithResourceIdentity); scoped to the dead-letter container only.
-resource deadLetterWriter 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(storage::blobService::deadLetterContainer.id, systemTopic.id, roleIds.storageBlobDataContributor)
-  scope: storage::blobService::deadLetterContainer
-  properties: {
-    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roleIds.storageBlobDataContributor)
-    principalId: systemTopic.identity.principalId
-    principalType: 'ServicePrincipal'
-    description: 'acr-guard: Event Grid system topic writes dead-lettered registry events'
+    level: 'CanNotDelete'
+    notes: 'The registry acr-guard guards. Deleting it deletes every image; remove this lock deliberately first.'
   }
 }
 
 output registryId string = registry.id
 output loginServer string = registry.properties.loginServer
-output systemTopicName string = systemTopic.name
+output location string = registry.location

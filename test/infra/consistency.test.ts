@@ -5,28 +5,30 @@ import { settingsCatalog } from '../../shared/config/settings';
 import { STORAGE_CONNECTION } from '../../shared/config/storageConnection';
 import { ACR_EVENT_TYPES } from '../../shared/events/eventTypes';
 import { poisonQueueOf, queues, tables } from '../../shared/storage/names';
-import { allResources, property, propertyPath, stringItems, type BicepValue } from './bicep/reader';
-import { bicepFiles, infraDir, readBicep, referenceDir, repoRoot } from './support';
+import { allTemplates, bicepFiles, infraDir, loadArm, moduleOf, readText, referenceDir, repoRoot, resourcesOf, resourcesOfType, roleOf } from './arm';
+import { callsOf, createObjectKeys, createObjectValue, parseArmExpression, show } from './armExpression';
+import { SETTINGS_AHEAD_OF_THE_APP } from './settingsAheadOfTheApp';
 
-const file = (relative: string) => readBicep(path.join(infraDir, relative));
-const main = () => file('main.bicep');
+// The templates as the Bicep CLI compiled them (npm run infra:check) against what the code reads,
+// creates and calls: settings, queues and tables, role ids, the Event Grid subscription, the hooks.
 
-function objectKeys(value: BicepValue | undefined, what: string): string[] {
-    if (!value || value.kind !== 'object') throw new Error(`${what}: expected an object literal`);
-    return value.properties.map((p) => p.key);
-}
+const main = () => loadArm('main');
+const functionApp = () => moduleOf(main(), 'function-app');
 
-function sourceOf(value: BicepValue | undefined): string {
-    if (!value) return '<absent>';
-    if (value.kind === 'string') return `'${value.value}'`;
-    if (value.kind === 'expression' || value.kind === 'interpolated') return value.source;
-    return `<${value.kind}>`;
-}
-
-function stringVar(relative: string, name: string): string {
-    const value = file(relative).vars.get(name);
-    if (value?.kind !== 'string') throw new Error(`${relative}: var ${name} is not a string literal`);
-    return value.value;
+/** Keys of the app settings object the function app gets: union(platform, appSettings, {webhook}). */
+function appSettingKeys(): { platform: string[]; fromMain: string[]; secure: string[] } {
+    const { deployment, template } = functionApp();
+    const config = resourcesOfType(template, 'Microsoft.Web/sites/config').find((r) => r.name.includes("'appsettings'"));
+    const union = parseArmExpression(String(config?.properties));
+    if (union?.kind !== 'call' || union.name !== 'union' || union.args.length !== 3) throw new Error(`appsettings: expected union(platform, appSettings, webhook), got ${show(union)}`);
+    const [platform, fromMain, secure] = union.args;
+    if (platform?.kind !== 'call' || secure?.kind !== 'call') throw new Error('appsettings: expected createObject(...) on both sides');
+    expect(show(fromMain)).toBe("parameters('appSettings')");
+    return {
+        platform: createObjectKeys(platform),
+        fromMain: Object.keys(deployment.properties?.parameters?.appSettings?.value ?? {}),
+        secure: createObjectKeys(secure),
+    };
 }
 
 // --- Application settings -----------------------------------------------------------------------
@@ -37,32 +39,35 @@ function stringVar(relative: string, name: string): string {
  */
 const OPTIONAL_SETTINGS_LEFT_UNSET: Record<string, string> = {};
 
-describe('app settings in the Bicep match what the code reads', () => {
-    const appSettings = () => main().vars.get('appSettings');
-    const platformSettings = () => file('modules/function-app.bicep').vars.get('platformSettings');
-    const allKeys = () => [...objectKeys(appSettings(), 'main.bicep var appSettings'), ...objectKeys(platformSettings(), 'function-app.bicep var platformSettings')];
+describe('app settings in the compiled template match what the code reads', () => {
+    const all = () => {
+        const k = appSettingKeys();
+        return [...k.platform, ...k.fromMain, ...k.secure];
+    };
+    const known = () =>
+        new Set([
+            ...Object.values(settingsCatalog).map((s) => s.name),
+            ...['queueServiceUri', 'tableServiceUri', 'credential', 'clientId'].map((k) => `${STORAGE_CONNECTION}__${k}`),
+        ]);
 
-    it('the function app gets exactly platformSettings ∪ the appSettings built in main.bicep', () => {
-        const site = allResources(file('modules/function-app.bicep')).find((r) => r.type === 'Microsoft.Web/sites/config');
-        expect(sourceOf(property(site?.body, 'name'))).toBe("'appsettings'");
-        expect(sourceOf(property(site?.body, 'properties'))).toBe('union(platformSettings, appSettings)');
-        const call = main().modules.find((m) => m.path === 'modules/function-app.bicep');
-        expect(sourceOf(propertyPath(call?.body, 'params.appSettings'))).toBe('appSettings');
+    it('the function app gets platform settings ∪ the appSettings built in main.bicep ∪ the secure webhook, and nothing twice', () => {
+        const k = appSettingKeys();
+        expect(k.fromMain.length).toBeGreaterThan(25);
+        expect(k.secure).toEqual([settingsCatalog.alertWebhookUrl.name]);
+        expect(new Set(all()).size).toBe(all().length);
     });
 
     it('sets every setting in settingsCatalog (optional ones unless listed with a reason)', () => {
-        const keys = new Set(allKeys());
-        const missing: string[] = [];
-        for (const spec of Object.values(settingsCatalog)) {
-            if (keys.has(spec.name)) continue;
-            const optional = spec.schema.safeParse(undefined).success;
-            if (!optional || !(spec.name in OPTIONAL_SETTINGS_LEFT_UNSET)) missing.push(spec.name);
-        }
+        const keys = new Set(all());
+        const missing = Object.values(settingsCatalog)
+            .filter((spec) => !keys.has(spec.name))
+            .filter((spec) => !(spec.schema.safeParse(undefined).success && spec.name in OPTIONAL_SETTINGS_LEFT_UNSET))
+            .map((spec) => spec.name);
         expect(missing).toEqual([]);
     });
 
     it('lists only optional, unset settings as deliberately unset', () => {
-        const keys = new Set(allKeys());
+        const keys = new Set(all());
         const byName = new Map(Object.values(settingsCatalog).map((s) => [s.name, s]));
         for (const name of Object.keys(OPTIONAL_SETTINGS_LEFT_UNSET)) {
             expect(byName.get(name)?.schema.safeParse(undefined).success, `${name} must be an optional catalog setting`).toBe(true);
@@ -70,27 +75,28 @@ describe('app settings in the Bicep match what the code reads', () => {
         }
     });
 
-    it('sets no ACR_GUARD_* setting the code does not read', () => {
-        const known = new Set([
-            ...Object.values(settingsCatalog).map((s) => s.name),
-            ...['queueServiceUri', 'tableServiceUri', 'credential', 'clientId'].map((k) => `${STORAGE_CONNECTION}__${k}`),
-        ]);
-        expect(allKeys().filter((k) => k.startsWith('ACR_GUARD_') && !known.has(k))).toEqual([]);
+    it('sets no ACR_GUARD_* setting the code does not read, except those listed as ahead of the app', () => {
+        const unknown = all().filter((k) => k.startsWith('ACR_GUARD_') && !known().has(k));
+        expect(unknown.sort()).toEqual(Object.keys(SETTINGS_AHEAD_OF_THE_APP).sort());
+    });
+
+    it('a setting listed as ahead of the app leaves the list once the catalog reads it', () => {
+        expect(Object.keys(SETTINGS_AHEAD_OF_THE_APP).filter((k) => known().has(k))).toEqual([]);
     });
 
     it('connects the app to its storage by identity (no connection string)', () => {
-        const settings = appSettings();
-        expect(objectKeys(settings, 'appSettings')).not.toContain(STORAGE_CONNECTION);
-        expect(sourceOf(property(settings, `${STORAGE_CONNECTION}__queueServiceUri`))).toBe('storage.outputs.queueEndpoint');
-        expect(sourceOf(property(settings, `${STORAGE_CONNECTION}__tableServiceUri`))).toBe('storage.outputs.tableEndpoint');
-        expect(sourceOf(property(settings, `${STORAGE_CONNECTION}__credential`))).toBe("'managedidentity'");
-        expect(sourceOf(property(settings, `${STORAGE_CONNECTION}__clientId`))).toBe('identity.properties.clientId');
+        const settings = functionApp().deployment.properties?.parameters?.appSettings?.value as Record<string, string>;
+        expect(Object.keys(settings)).not.toContain(STORAGE_CONNECTION);
+        expect(settings[`${STORAGE_CONNECTION}__queueServiceUri`]).toContain("outputs.queueEndpoint.value");
+        expect(settings[`${STORAGE_CONNECTION}__tableServiceUri`]).toContain("outputs.tableEndpoint.value");
+        expect(settings[`${STORAGE_CONNECTION}__credential`]).toBe('managedidentity');
+        expect(settings[`${STORAGE_CONNECTION}__clientId`]).toMatch(/userAssignedIdentities.*\.clientId\]$/);
     });
 
     it('gives the host identity-based storage and Entra-authenticated telemetry, and no keys', () => {
-        const keys = allKeys();
-        expect(keys).toEqual(
-            expect.arrayContaining([
+        const { platform } = appSettingKeys();
+        expect(platform.sort()).toEqual(
+            [
                 'AzureWebJobsStorage__blobServiceUri',
                 'AzureWebJobsStorage__queueServiceUri',
                 'AzureWebJobsStorage__tableServiceUri',
@@ -99,25 +105,26 @@ describe('app settings in the Bicep match what the code reads', () => {
                 'APPLICATIONINSIGHTS_CONNECTION_STRING',
                 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING',
                 'AZURE_CLIENT_ID',
-            ]),
+            ].sort(),
         );
-        expect(keys).not.toContain('AzureWebJobsStorage');
         // Flex Consumption rejects these: the runtime is functionAppConfig.runtime.
-        expect(keys.filter((k) => /^FUNCTIONS_(WORKER_RUNTIME|EXTENSION_VERSION)$|^WEBSITE_/.test(k))).toEqual([]);
-        expect(sourceOf(property(platformSettings(), 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING'))).toContain('Authorization=AAD');
-        const text = bicepFiles().map((f) => fs.readFileSync(f, 'utf8')).join('\n');
-        expect(text).not.toMatch(/listKeys\(|AccountKey=|SharedAccessSignature/);
+        expect(all().filter((k) => /^FUNCTIONS_(WORKER_RUNTIME|EXTENSION_VERSION)$|^WEBSITE_|^AzureWebJobsStorage$/.test(k))).toEqual([]);
+        const config = resourcesOfType(functionApp().template, 'Microsoft.Web/sites/config').find((r) => r.name.includes("'appsettings'"));
+        const platformObject = callsOf(parseArmExpression(String(config?.properties)), 'createObject')[0]!;
+        expect(show(createObjectValue(platformObject, 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING'))).toContain('Authorization=AAD');
+        const compiled = fs.readFileSync(path.join(repoRoot, '.cache/infra/arm/main.json'), 'utf8');
+        expect(compiled).not.toMatch(/listKeys\(|AccountKey=|SharedAccessSignature/);
     });
 
     it('sets the routing settings from the same parameters the Event Grid filter uses', () => {
-        const settings = appSettings();
-        expect(sourceOf(property(settings, settingsCatalog.quarantinePrefix.name))).toBe('quarantinePrefix');
-        expect(sourceOf(property(settings, settingsCatalog.livePrefix.name))).toBe('livePrefix');
-        expect(sourceOf(property(settings, settingsCatalog.otherRepositories.name))).toBe('otherRepositories');
-        const call = main().modules.find((m) => m.path === 'modules/event-subscription.bicep');
-        expect(sourceOf(propertyPath(call?.body, 'params.quarantinePrefix'))).toBe('quarantinePrefix');
-        expect(sourceOf(propertyPath(call?.body, 'params.livePrefix'))).toBe('livePrefix');
-        expect(sourceOf(propertyPath(call?.body, 'params.otherRepositories'))).toBe('otherRepositories');
+        const settings = functionApp().deployment.properties?.parameters?.appSettings?.value as Record<string, string>;
+        expect(settings[settingsCatalog.quarantinePrefix.name]).toBe("[parameters('quarantinePrefix')]");
+        expect(settings[settingsCatalog.livePrefix.name]).toBe("[parameters('livePrefix')]");
+        expect(settings[settingsCatalog.otherRepositories.name]).toBe("[parameters('otherRepositories')]");
+        const call = moduleOf(main(), 'event-subscription').deployment.properties?.parameters;
+        expect(call?.quarantinePrefix).toEqual({ value: "[parameters('quarantinePrefix')]" });
+        expect(call?.livePrefix).toEqual({ value: "[parameters('livePrefix')]" });
+        expect(call?.otherRepositories).toEqual({ value: "[parameters('otherRepositories')]" });
     });
 });
 
@@ -125,28 +132,25 @@ describe('app settings in the Bicep match what the code reads', () => {
 
 describe('storage created by the Bicep matches shared/storage/names.ts', () => {
     it('names.bicep lists every queue and table the code uses, and nothing else', () => {
-        expect(stringItems(file('modules/names.bicep').vars.get('queueNames'), 'queueNames').sort()).toEqual(Object.values(queues).sort());
-        expect(stringItems(file('modules/names.bicep').vars.get('tableNames'), 'tableNames').sort()).toEqual(Object.values(tables).sort());
+        const names = loadArm('modules/names').variables!;
+        expect([...(names.queueNames as string[])].sort()).toEqual(Object.values(queues).sort());
+        expect([...(names.tableNames as string[])].sort()).toEqual(Object.values(tables).sort());
     });
 
     it('creates each queue together with its poison queue, and each table', () => {
-        const storage = file('modules/storage.bicep');
-        expect(sourceOf(storage.vars.get('allQueueNames'))).toBe("flatten(map(queueNames, q => [q, '${q}-poison']))");
+        const storage = loadArm('modules/storage');
+        expect(storage.variables?.allQueueNames).toBe("[flatten(map(variables('queueNames'), lambda('q', createArray(lambdaVariables('q'), format('{0}-poison', lambdaVariables('q'))))))]");
         expect(poisonQueueOf('q')).toBe('q-poison');
-        const resources = allResources(storage);
-        const queue = resources.find((r) => r.type === 'Microsoft.Storage/storageAccounts/queueServices/queues');
-        const table = resources.find((r) => r.type === 'Microsoft.Storage/storageAccounts/tableServices/tables');
-        expect(queue?.loop && table?.loop).toBe(true);
-        expect(sourceOf(property(queue?.body, 'name'))).toBe('name');
-        expect(storage.resources.length).toBe(1);
-        expect(fs.readFileSync(path.join(infraDir, 'modules/storage.bicep'), 'utf8')).toMatch(/for name in allQueueNames:[\s\S]*for name in tableNames:/);
+        const queue = resourcesOfType(storage, 'Microsoft.Storage/storageAccounts/queueServices/queues')[0];
+        const table = resourcesOfType(storage, 'Microsoft.Storage/storageAccounts/tableServices/tables')[0];
+        expect(queue?.copy?.count).toBe("[length(variables('allQueueNames'))]");
+        expect(queue?.name).toContain("variables('allQueueNames')[copyIndex()]");
+        expect(table?.copy?.count).toBe("[length(variables('tableNames'))]");
     });
 
     it('hardens the account: no shared keys, TLS 1.2, no public blobs', () => {
-        const account = allResources(file('modules/storage.bicep')).find((r) => r.type === 'Microsoft.Storage/storageAccounts');
-        expect(propertyPath(account?.body, 'properties.allowSharedKeyAccess')).toMatchObject({ kind: 'bool', value: false });
-        expect(propertyPath(account?.body, 'properties.allowBlobPublicAccess')).toMatchObject({ kind: 'bool', value: false });
-        expect(propertyPath(account?.body, 'properties.minimumTlsVersion')).toMatchObject({ kind: 'string', value: 'TLS1_2' });
+        const account = resourcesOfType(loadArm('modules/storage'), 'Microsoft.Storage/storageAccounts')[0];
+        expect(account?.properties).toMatchObject({ allowSharedKeyAccess: false, allowBlobPublicAccess: false, minimumTlsVersion: 'TLS1_2' });
     });
 });
 
@@ -159,19 +163,23 @@ const BUILT_IN_ROLES: Record<string, string> = {
     'Storage Queue Data Contributor': '974c5e8b-45b9-4653-ba55-5f855dd0fb88',
     'Storage Table Data Contributor': '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3',
     'Container Registry Data Importer and Data Reader': '577a9874-89fd-4f24-9dbd-b5034d0ad23a',
-    'Container Registry Tasks Contributor': 'fb382eab-e894-4461-af04-94435c366c3f',
     'Container Registry Repository Writer': '2a1e307c-b015-4ebd-883e-5b7698a07328',
     'Container Registry Repository Catalog Lister': 'bfdb9389-c9a5-478a-bb2f-ba9ca092c3c7',
     Contributor: 'b24988ac-6180-42a0-ab88-20f7382dd24c',
     'Monitoring Reader': '43d0d8ad-25c7-4714-9337-8ba259a9fe05',
     'Monitoring Metrics Publisher': '3913510d-42f4-4e42-8a64-420c390055eb',
     'EventGrid Data Sender': 'd5a91429-5739-47e2-a06b-3470a27159e7',
+    'Key Vault Secrets User': '4633458b-17de-408a-b874-0445c86b69e6',
 };
 
-/** roles.bicep: `key: 'guid' // Role Name` lines of the roleIds map. */
+/** Roles the reference table does not list, with where the id was checked instead. */
+const NOT_IN_REFERENCE: Record<string, string> = {
+    'Key Vault Secrets User': 'Azure built-in roles, Security category (role id 4633458b-17de-408a-b874-0445c86b69e6)',
+};
+
+/** roles.bicep: `key: 'guid' // Role Name` lines of the roleIds map (names exist only in comments). */
 function rolesInBicep(): { key: string; id: string; name: string }[] {
-    const text = fs.readFileSync(path.join(infraDir, 'modules/roles.bicep'), 'utf8');
-    return [...text.matchAll(/^\s*(\w+): '([0-9a-f-]{36})' \/\/ (.+)$/gm)].map((m) => ({ key: m[1]!, id: m[2]!, name: m[3]!.trim() }));
+    return [...readText('infra/modules/roles.bicep').matchAll(/^\s*(\w+): '([0-9a-f-]{36})' \/\/ (.+)$/gm)].map((m) => ({ key: m[1]!, id: m[2]!, name: m[3]!.trim() }));
 }
 
 /**
@@ -196,50 +204,52 @@ function referenceRoles(): Map<string, string> {
 }
 
 describe('role definition ids are the built-in ones', () => {
-    it('roles.bicep holds exactly the table of built-in roles, name and id', () => {
+    it('roles.bicep holds exactly the table of built-in roles, name and id, and compiles to the same map', () => {
         const roles = rolesInBicep();
-        expect(roles.length).toBe(Object.keys(BUILT_IN_ROLES).length);
         expect(Object.fromEntries(roles.map((r) => [r.name, r.id]))).toEqual(BUILT_IN_ROLES);
-        // The map the templates import has the same entries the comments describe.
-        expect(objectKeys(file('modules/roles.bicep').vars.get('roleIds'), 'roleIds').sort()).toEqual(roles.map((r) => r.key).sort());
+        expect(loadArm('modules/roles').variables?.roleIds).toEqual(Object.fromEntries(roles.map((r) => [r.key, r.id])));
     });
 
-    it('every id agrees with shared/reference/functions-and-bicep.md §3.3', () => {
+    it('every id agrees with shared/reference/functions-and-bicep.md §3.3 (or says where else it was checked)', () => {
         const reference = referenceRoles();
         for (const [name, id] of Object.entries(BUILT_IN_ROLES)) {
             const documented = reference.get(name);
-            expect(documented, `${name} is not in the reference table`).toBeDefined();
-            const [head, tail] = documented!.split('…');
+            if (!documented) {
+                expect(NOT_IN_REFERENCE[name], `${name} is not in the reference table and has no other source`).toContain(id);
+                continue;
+            }
+            const [head, tail] = documented.split('…');
             if (tail === undefined) expect(id, name).toBe(documented);
             else expect(id.startsWith(head!) && id.endsWith(tail), `${name}: ${id} vs ${documented}`).toBe(true);
         }
     });
 
-    it('no template hard-codes a role id: assignments go through roleIds', () => {
+    it('no template hard-codes a role id: assignments name roleIds or the custom task runner role', () => {
         const guid = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/g;
         const stray = bicepFiles()
             .filter((f) => !f.endsWith('roles.bicep'))
-            .flatMap((f) => [...fs.readFileSync(f, 'utf8').matchAll(guid)].map((m) => `${path.basename(f)}: ${m[0]}`))
+            .flatMap((f) => [...readText(f).matchAll(guid)].map((m) => `${path.basename(f)}: ${m[0]}`))
             // The one built-in policy definition (AKS allowed images).
             .filter((s) => !s.endsWith('febd0533-8e55-448f-b837-bd0e06f16469'));
         expect(stray).toEqual([]);
-        const assignments = bicepFiles().flatMap((f) => allResources(readBicep(f)).filter((r) => r.type === 'Microsoft.Authorization/roleAssignments'));
+        const assignments = allTemplates(main()).flatMap(({ at, template }) =>
+            resourcesOfType(template, 'Microsoft.Authorization/roleAssignments').map((a) => ({ at, a, role: roleOf(template, a) })),
+        );
         expect(assignments.length).toBeGreaterThanOrEqual(12);
-        for (const a of assignments) {
-            expect(sourceOf(propertyPath(a.body, 'properties.roleDefinitionId')), a.symbol).toMatch(
-                /^subscriptionResourceId\('Microsoft\.Authorization\/roleDefinitions', roleIds\.\w+\)$/,
-            );
-            expect(propertyPath(a.body, 'properties.principalType'), a.symbol).toMatchObject({ value: 'ServicePrincipal' });
+        for (const { at, a, role } of assignments) {
+            if (role.key) expect(role.id, `${at} ${a.symbol}`).toMatch(/^[0-9a-f-]{36}$/);
+            else expect(role.expression, `${at} ${a.symbol}`).toMatch(/^\[subscriptionResourceId\('Microsoft\.Authorization\/roleDefinitions', guid\(.*'acr-guard-task-runner'\)\)\]$/);
+            expect(a.properties?.principalType, `${at} ${a.symbol}`).toBe('ServicePrincipal');
         }
     });
 
     it('every role assignment carries its reason in a comment', () => {
         for (const f of bicepFiles()) {
-            const lines = fs.readFileSync(f, 'utf8').split('\n');
-            for (const a of allResources(readBicep(f)).filter((r) => r.type === 'Microsoft.Authorization/roleAssignments')) {
-                const above = lines.slice(Math.max(0, a.line - 8), a.line - 1).join('\n');
-                expect(above, `${path.basename(f)}:${a.line} ${a.symbol}`).toMatch(/\/\/ Reason/);
-            }
+            const lines = readText(f).split('\n');
+            lines.forEach((line, i) => {
+                if (!/^\s*resource \w+ 'Microsoft\.Authorization\/roleAssignments@/.test(line)) return;
+                expect(lines.slice(Math.max(0, i - 8), i).join('\n'), `${f}:${i + 1}`).toMatch(/\/\/ Reason/);
+            });
         }
     });
 });
@@ -247,124 +257,102 @@ describe('role definition ids are the built-in ones', () => {
 // --- Event Grid ---------------------------------------------------------------------------------
 
 describe('the Event Grid subscription feeds the intake function', () => {
-    const subscription = () => allResources(file('modules/event-subscription.bicep')).find((r) => r.type === 'Microsoft.EventGrid/systemTopics/eventSubscriptions');
+    const subscription = () => resourcesOfType(loadArm('modules/event-subscription'), 'Microsoft.EventGrid/systemTopics/eventSubscriptions')[0]!;
 
     it('filters on exactly the event types the intake handles', () => {
-        const types = stringItems(propertyPath(subscription()?.body, 'properties.filter.includedEventTypes'), 'includedEventTypes');
+        const types = subscription().properties?.filter?.includedEventTypes as string[];
         expect(new Set(types).size).toBe(types.length);
         expect([...types].sort()).toEqual([...ACR_EVENT_TYPES].sort());
     });
 
     it('delivers to the function registryEventIntake of the app', () => {
-        const destination = propertyPath(subscription()?.body, 'properties.destination');
-        expect(property(destination, 'endpointType')).toMatchObject({ value: 'AzureFunction' });
-        expect(sourceOf(propertyPath(destination, 'properties.resourceId'))).toBe("'${functionApp.id}/functions/${intakeFunctionName}'");
-        expect(stringVar('modules/names.bicep', 'intakeFunctionName')).toBe('registryEventIntake');
+        const destination = subscription().properties?.destination;
+        expect(destination?.endpointType).toBe('AzureFunction');
+        expect(destination?.properties?.resourceId).toBe("[format('{0}/functions/{1}', resourceId('Microsoft.Web/sites', parameters('functionAppName')), variables('intakeFunctionName'))]");
+        expect(loadArm('modules/event-subscription').variables?.intakeFunctionName).toBe('registryEventIntake');
     });
 
     it('filters on the repository prefixes unless other repositories are scanned', () => {
-        const filters = propertyPath(subscription()?.body, 'properties.filter.advancedFilters');
-        expect(filters?.kind).toBe('ternary');
-        if (filters?.kind !== 'ternary') return;
-        expect(filters.condition).toBe("otherRepositories == 'scan'");
-        expect(filters.whenTrue).toMatchObject({ kind: 'array', items: [] });
-        const [filter] = filters.whenFalse.kind === 'array' ? filters.whenFalse.items : [];
-        expect(property(filter, 'operatorType')).toMatchObject({ value: 'StringBeginsWith' });
-        expect(property(filter, 'key')).toMatchObject({ value: 'data.target.repository' });
-        const values = property(filter, 'values');
-        expect(values?.kind === 'array' ? values.items.map(sourceOf) : []).toEqual(['quarantinePrefix', 'livePrefix']);
+        expect(subscription().properties?.filter?.advancedFilters).toBe(
+            "[if(equals(parameters('otherRepositories'), 'scan'), createArray(), createArray(createObject('operatorType', 'StringBeginsWith', 'key', 'data.target.repository', 'values', createArray(parameters('quarantinePrefix'), parameters('livePrefix')))))]",
+        );
     });
 
-    it('retries, and dead-letters through the topic identity', () => {
-        const body = subscription()?.body;
-        expect(propertyPath(body, 'properties.retryPolicy.maxDeliveryAttempts')).toMatchObject({ kind: 'number' });
-        expect(propertyPath(body, 'properties.deadLetterWithResourceIdentity.identity.type')).toMatchObject({ value: 'SystemAssigned' });
-        expect(propertyPath(body, 'properties.deadLetterDestination')).toBeUndefined();
-        const topic = allResources(file('modules/registry-integration.bicep')).find((r) => r.type === 'Microsoft.EventGrid/systemTopics');
-        expect(propertyPath(topic?.body, 'identity.type')).toMatchObject({ value: 'SystemAssigned' });
+    it('retries for a day, then dead-letters through the topic identity into the dead-letter container', () => {
+        const body = subscription().properties!;
+        expect(body.retryPolicy).toEqual({ maxDeliveryAttempts: 30, eventTimeToLiveInMinutes: 1440 });
+        expect(body.deadLetterWithResourceIdentity?.identity).toEqual({ type: 'SystemAssigned' });
+        expect(body.deadLetterWithResourceIdentity?.deadLetterDestination?.properties?.blobContainerName).toBe("[variables('deadLetterContainerName')]");
+        expect(loadArm('modules/event-subscription').variables?.deadLetterContainerName).toBe('eventgrid-deadletter');
+        expect(body.deadLetterDestination).toBeUndefined();
+        const topic = resourcesOfType(loadArm('modules/system-topic'), 'Microsoft.EventGrid/systemTopics')[0];
+        expect(topic?.identity).toEqual({ type: 'SystemAssigned' });
     });
 
     it('is stage 2: off by default in main.bicep, and the postdeploy hooks pass every parameter', () => {
-        const flag = main().params.find((p) => p.name === 'deployEventSubscription');
-        expect(flag?.type).toBe('bool');
-        const call = main().modules.find((m) => m.path === 'modules/event-subscription.bicep');
-        expect(call?.body.kind === 'if' ? call.body.condition : '').toBe('deployEventSubscription');
-        const required = file('modules/event-subscription.bicep').params.filter((p) => !p.hasDefault).map((p) => p.name);
-        const all = file('modules/event-subscription.bicep').params.map((p) => p.name);
+        expect(main().parameters?.deployEventSubscription).toMatchObject({ type: 'bool', defaultValue: false });
+        expect(moduleOf(main(), 'event-subscription').deployment.condition).toBe("[parameters('deployEventSubscription')]");
+        const params = Object.keys(loadArm('modules/event-subscription').parameters ?? {});
+        expect(params.length).toBeGreaterThan(3);
         for (const script of ['postdeploy.sh', 'postdeploy.ps1']) {
-            const text = fs.readFileSync(path.join(infraDir, 'scripts', script), 'utf8');
-            expect(text).toContain('modules');
+            const text = readText(`infra/scripts/${script}`);
             expect(text).toContain('event-subscription.bicep');
-            for (const name of all) expect(text, `${script} passes ${name}`).toMatch(new RegExp(`\\b${name}=`));
+            for (const name of params) expect(text, `${script} passes ${name}`).toMatch(new RegExp(`\\b${name}=`));
             // Every azd value the hook reads is an output of main.bicep (or azd's own resource group).
             for (const env of new Set([...text.matchAll(/\$(?:env:|\{)?([A-Z][A-Z0-9_]+)\b/g)].map((m) => m[1]!))) {
-                if (env === 'AZURE_RESOURCE_GROUP' || env === 'LASTEXITCODE') continue;
-                expect(main().outputs, `${script} reads ${env}`).toContain(env);
+                if (['AZURE_RESOURCE_GROUP', 'LASTEXITCODE', 'POSTDEPLOY_ATTEMPTS', 'POSTDEPLOY_WAIT_SECONDS'].includes(env)) continue;
+                expect(Object.keys(main().outputs ?? {}), `${script} reads ${env}`).toContain(env);
             }
         }
-        expect(required.length).toBeGreaterThan(0);
     });
 });
 
 // --- Wiring -------------------------------------------------------------------------------------
 
 describe('templates fit together', () => {
-    it('every module call passes known parameters and all required ones', () => {
-        for (const f of bicepFiles()) {
-            for (const call of readBicep(f).modules) {
-                const target = readBicep(path.resolve(path.dirname(f), call.path));
-                const passed = objectKeys(property(call.body, 'params'), `${call.symbol} params`);
-                const declared = target.params.map((p) => p.name);
-                expect(passed.filter((p) => !declared.includes(p)), `${call.symbol}: unknown params`).toEqual([]);
-                const required = target.params.filter((p) => !p.hasDefault && !p.nullable).map((p) => p.name);
-                expect(required.filter((p) => !passed.includes(p)), `${call.symbol}: missing params`).toEqual([]);
-            }
-        }
-    });
-
-    it('imports only names the imported file exports', () => {
-        for (const f of bicepFiles()) {
-            for (const imp of readBicep(f).imports) {
-                const source = readBicep(path.resolve(path.dirname(f), imp.from));
-                for (const name of imp.names) expect(source.vars.has(name), `${path.basename(f)} imports ${name} from ${imp.from}`).toBe(true);
-            }
-        }
-    });
-
-    it('main.parameters.json sets only parameters main.bicep declares', () => {
-        const json = JSON.parse(fs.readFileSync(path.join(infraDir, 'main.parameters.json'), 'utf8')) as { parameters: Record<string, unknown> };
-        const declared = main().params.map((p) => p.name);
+    it('main.parameters.json sets only parameters main.bicep declares, and maps the azd environment', () => {
+        const json = JSON.parse(readText('infra/main.parameters.json')) as { parameters: Record<string, { value: unknown }> };
+        const declared = Object.keys(main().parameters ?? {});
         expect(Object.keys(json.parameters).filter((p) => !declared.includes(p))).toEqual([]);
+        expect(json.parameters.environmentName?.value).toBe('${AZURE_ENV_NAME}');
+        expect(json.parameters.location?.value).toBe('${AZURE_LOCATION}');
     });
 
     it('outputs the function app name, registry login server, alert topic endpoint and workspace id', () => {
-        expect(main().outputs).toEqual(expect.arrayContaining(['FUNCTION_APP_NAME', 'REGISTRY_LOGIN_SERVER', 'ALERT_TOPIC_ENDPOINT', 'LOG_ANALYTICS_WORKSPACE_ID']));
+        expect(Object.keys(main().outputs ?? {})).toEqual(expect.arrayContaining(['FUNCTION_APP_NAME', 'REGISTRY_LOGIN_SERVER', 'ALERT_TOPIC_ENDPOINT', 'LOG_ANALYTICS_WORKSPACE_ID']));
     });
 
     it('azure.yaml deploys the repo as the api function service and runs both postdeploy hooks', () => {
-        const yaml = fs.readFileSync(path.join(repoRoot, 'azure.yaml'), 'utf8');
+        const yaml = readText('azure.yaml');
         expect(yaml).toMatch(/services:\n {2}api:\n {4}project: \.\n {4}language: ts\n {4}host: function/);
         expect(yaml).toContain('run: ./infra/scripts/postdeploy.sh');
         expect(yaml).toContain('run: ./infra/scripts/postdeploy.ps1');
-        const site = allResources(file('modules/function-app.bicep')).find((r) => r.type === 'Microsoft.Web/sites');
-        expect(sourceOf(property(site?.body, 'tags'))).toContain("'azd-service-name': 'api'");
+        const site = resourcesOfType(functionApp().template, 'Microsoft.Web/sites')[0];
+        expect(site?.tags).toBe("[union(parameters('tags'), createObject('azd-service-name', 'api'))]");
     });
 
     it('the scheduled query alert covers pushes and imports into the live prefix', () => {
-        const query = file('modules/alerts.bicep').vars.get('query');
-        const text = sourceOf(query);
-        expect(text).toContain("OperationName =~ \\'Push\\'");
-        expect(text).toContain("OperationName =~ \\'importImage\\'");
-        expect(text).toContain('join kind=leftanti promotions');
+        const query = String(loadArm('modules/alerts').variables?.query);
+        expect(query).toContain("'| where OperationName =~ ''Push'' or OperationName =~ ''importImage'''");
+        expect(query).toContain("'| join kind=leftanti promotions on Repository, Digest'");
     });
 });
 
 describe('infra/README.md', () => {
     it('documents every parameter of main.bicep', () => {
-        const bicep = fs.readFileSync(path.join(infraDir, 'main.bicep'), 'utf8');
         const readme = fs.readFileSync(path.join(infraDir, 'README.md'), 'utf8');
-        const params = [...bicep.matchAll(/^param (\w+) /gm)].map((m) => m[1]!);
+        const params = Object.keys(main().parameters ?? {});
         expect(params.length).toBeGreaterThan(10);
         expect(params.filter((p) => !readme.includes(`| \`${p}\` |`))).toEqual([]);
+    });
+
+    it('lists every setting that is ahead of the app', () => {
+        const readme = fs.readFileSync(path.join(infraDir, 'README.md'), 'utf8');
+        expect(Object.keys(SETTINGS_AHEAD_OF_THE_APP).filter((s) => !readme.includes(`\`${s}\``))).toEqual([]);
+    });
+
+    it('the compiled templates are the ones infra/ holds (nothing stale in .cache)', () => {
+        for (const file of bicepFiles()) expect(fs.existsSync(path.join(repoRoot, '.cache/infra/arm', file.replace(/^infra\//, '').replace(/\.bicep$/, '.json'))), file).toBe(true);
+        expect(resourcesOf(main()).length).toBeGreaterThan(5);
     });
 });
