@@ -1,4 +1,4 @@
-import { STORAGE_CONNECTION } from '../../shared/config/settings';
+import { STORAGE_CONNECTION } from '../../shared/config/storageConnection';
 
 /**
  * Settings the infrastructure already provides for app features being built in parallel (issue 11);
