@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { RegistryEvent } from './registryState';
+import type { EventDetails, RegistryEvent } from './registryState';
 
 /** What ACR reports of the request behind an event (`data.request`, `data.actor`). */
 export interface RequestInfo {
@@ -28,7 +28,8 @@ export interface EventGridEventContext {
  * (ACR sends one per pushed reference); an untagged push or an import without tags sends one
  * without `tag`. Tag-only deletes and attribute changes raise nothing, as in ACR.
  */
-export function eventGridEventsOf(event: RegistryEvent, request: RequestInfo | undefined, context: EventGridEventContext): unknown[] {
+export function eventGridEventsOf(event: RegistryEvent, details: EventDetails, context: EventGridEventContext): unknown[] {
+    const { request } = details;
     if (event.kind !== 'push' && event.kind !== 'import' && event.kind !== 'delete') return [];
     const now = (context.now ?? (() => new Date()))().toISOString();
     const requestBody = request
@@ -57,13 +58,13 @@ export function eventGridEventsOf(event: RegistryEvent, request: RequestInfo | u
         };
     };
     if (event.kind === 'delete') {
-        return [envelope('ImageDeleted', event.repository, { mediaType: event.mediaType, digest: event.digest, repository: event.repository }, 'delete')];
+        return [envelope('ImageDeleted', event.repository, { mediaType: details.mediaType, digest: event.digest, repository: event.repository }, 'delete')];
     }
     const target = (tag?: string) => ({
-        mediaType: event.mediaType,
-        size: event.size,
+        mediaType: details.mediaType,
+        size: details.size,
         digest: event.digest,
-        length: event.size,
+        length: details.size,
         repository: event.repository,
         ...(tag !== undefined ? { tag } : {}),
     });

@@ -129,9 +129,8 @@ export async function startLocalRegistry(options: LocalRegistryOptions): Promise
           })
         : undefined;
     if (notifier) {
-        registry.onEvent((event) => {
-            const request = 'request' in event ? event.request : undefined;
-            notifier.send(eventGridEventsOf(event, request, { topic: registryResourceId, loginServer, location }));
+        registry.onEvent((event, details) => {
+            notifier.send(eventGridEventsOf(event, details, { topic: registryResourceId, loginServer, location }));
         });
     }
 

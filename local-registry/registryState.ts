@@ -57,11 +57,18 @@ export interface StoredTag {
 }
 
 export type RegistryEvent =
-    | { kind: 'push'; repository: string; digest: string; tags: string[]; mediaType?: string; size?: number; request?: RequestInfo }
-    | { kind: 'import'; repository: string; digest: string; tags: string[]; sourceRepository: string; mode: string; mediaType?: string; size?: number; request?: RequestInfo }
-    | { kind: 'delete'; repository: string; digest: string; tags: string[]; mediaType: string; request?: RequestInfo }
+    | { kind: 'push'; repository: string; digest: string; tags: string[] }
+    | { kind: 'import'; repository: string; digest: string; tags: string[]; sourceRepository: string; mode: string }
+    | { kind: 'delete'; repository: string; digest: string; tags: string[] }
     | { kind: 'untag'; repository: string; digest: string; tag: string }
     | { kind: 'attributes'; repository: string; target: 'manifest' | 'tag'; reference: string; digest: string; changed: Partial<ChangeableAttributes> };
+
+/** What listeners (the Event Grid notifier) learn besides the event: the manifest and the request behind it. */
+export interface EventDetails {
+    readonly mediaType?: string;
+    readonly size?: number;
+    readonly request?: RequestInfo;
+}
 
 export interface PutImageInput {
     readonly repository: string;
@@ -95,7 +102,7 @@ interface Repository {
 export class RegistryState {
     readonly events: RegistryEvent[] = [];
     private readonly repositories = new Map<string, Repository>();
-    private readonly listeners: Array<(event: RegistryEvent) => void> = [];
+    private readonly listeners: Array<(event: RegistryEvent, details: EventDetails) => void> = [];
 
     constructor(
         private readonly now: () => Date = () => new Date(),
@@ -113,7 +120,7 @@ export class RegistryState {
     }
 
     /** Called after every recorded event (the Event Grid notifier listens here). */
-    onEvent(listener: (event: RegistryEvent) => void): void {
+    onEvent(listener: (event: RegistryEvent, details: EventDetails) => void): void {
         this.listeners.push(listener);
     }
 
@@ -143,7 +150,7 @@ export class RegistryState {
         const tags = [...(input.tags ?? [])];
         const repository = this.repository(input.repository, true);
         for (const tag of tags) this.setTag(repository, tag, top.digest);
-        this.record({ kind: 'push', repository: input.repository, digest: top.digest, tags, mediaType: top.mediaType, size: top.content.length });
+        this.record({ kind: 'push', repository: input.repository, digest: top.digest, tags }, { mediaType: top.mediaType, size: top.content.length });
         return top.digest;
     }
 
@@ -264,7 +271,7 @@ export class RegistryState {
         if (tag !== undefined) this.setTag(this.repository(repository, true), tag, digest);
         this.persist();
         // Every accepted PUT is a push event, as ACR sends one per push (re-pushes included).
-        this.record({ kind: 'push', repository, digest, tags: tag === undefined ? [] : [tag], mediaType: manifest.mediaType, size: bytes.length, ...(request ? { request } : {}) });
+        this.record({ kind: 'push', repository, digest, tags: tag === undefined ? [] : [tag] }, { mediaType: manifest.mediaType, size: bytes.length, ...(request ? { request } : {}) });
         return { manifest, ...(tag !== undefined ? { tag } : {}), changed };
     }
 
@@ -280,7 +287,7 @@ export class RegistryState {
         repo.manifests.delete(digest);
         for (const t of tags) repo.tags.delete(t);
         this.persist();
-        this.record({ kind: 'delete', repository, digest, tags, mediaType: manifest.mediaType, ...(request ? { request } : {}) });
+        this.record({ kind: 'delete', repository, digest, tags }, { mediaType: manifest.mediaType, ...(request ? { request } : {}) });
         return manifest;
     }
 
@@ -330,10 +337,7 @@ export class RegistryState {
                 tags: target.tag === undefined ? [] : [target.tag],
                 sourceRepository: args.sourceRepository,
                 mode: args.mode,
-                mediaType: source.mediaType,
-                size: source.content.length,
-                ...(args.request ? { request: args.request } : {}),
-            });
+            }, { mediaType: source.mediaType, size: source.content.length, ...(args.request ? { request: args.request } : {}) });
         }
         return { ok: true, digest: source.digest };
     }
@@ -462,9 +466,9 @@ export class RegistryState {
         return repo;
     }
 
-    private record(event: RegistryEvent): void {
+    private record(event: RegistryEvent, details: EventDetails = {}): void {
         this.events.push(event);
-        for (const listener of this.listeners) listener(event);
+        for (const listener of this.listeners) listener(event, details);
     }
 
     private persist(): void {
