@@ -67,6 +67,8 @@ export class EventGridNotifier {
                     headers: createHttpHeaders({ 'content-type': 'application/json', 'aeg-event-type': 'Notification' }),
                     body: JSON.stringify([event]),
                     timeout: 30_000,
+                    // Subscribers on this machine (the Functions host on http://localhost:7071) are plain HTTP.
+                    allowInsecureConnection: true,
                 }),
             );
             status = response.status;

@@ -6,8 +6,8 @@ export interface Received {
     readonly body: unknown;
 }
 
-/** A subscriber webhook on 127.0.0.1 that records each POST; `failFirst` answers 500 that many times first. */
-export async function startWebhookReceiver(failFirst = 0): Promise<{ url: string; received: Received[]; attempts: () => number; close: () => Promise<void> }> {
+/** A subscriber webhook on 127.0.0.1 that records each POST; it answers `failStatus` to the first `failFirst` attempts. */
+export async function startWebhookReceiver(failFirst = 0, failStatus = 500): Promise<{ url: string; received: Received[]; attempts: () => number; close: () => Promise<void> }> {
     const received: Received[] = [];
     let attempts = 0;
     const server = createServer((req, res) => {
@@ -16,7 +16,7 @@ export async function startWebhookReceiver(failFirst = 0): Promise<{ url: string
         req.on('end', () => {
             attempts += 1;
             if (attempts <= failFirst) {
-                res.writeHead(500).end('not yet');
+                res.writeHead(failStatus).end('not now');
                 return;
             }
             received.push({ headers: req.headers, body: JSON.parse(Buffer.concat(chunks).toString('utf8')) });
