@@ -17,6 +17,8 @@ export interface LocalTaskExecutorOptions {
     readonly cacheDir?: string;
     /** Environment of the tools (default: this process's). */
     readonly env?: NodeJS.ProcessEnv;
+    /** Overrides the task's own `retryDelay` between step attempts (tests: 0). */
+    readonly retryDelaySeconds?: number;
 }
 
 const SCAN_STEP = 'acr-guard-trivy-scan';
@@ -61,7 +63,7 @@ export function localTaskExecutor(options: LocalTaskExecutorOptions = {}): TaskE
         }
         const trivy = findExecutable(trivyName, env);
         if (!trivy) return failed(TRIVY_MISSING_LINE);
-        return runScan(run, scan, trivy, cacheDir, env);
+        return runScan(run, options.retryDelaySeconds === undefined ? scan : { ...scan, retryDelaySeconds: options.retryDelaySeconds }, trivy, cacheDir, env);
     };
 }
 
