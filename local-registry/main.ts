@@ -1,4 +1,5 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startLocalRegistry } from './localRegistry';
@@ -30,6 +31,18 @@ function port(value: string | undefined, fallback: number, name: string): number
     return n;
 }
 
+/** A port free right now (for `--port 0`: the login server must name the port before the registry starts). */
+function freePort(): Promise<number> {
+    return new Promise((resolve, reject) => {
+        const probe = createServer();
+        probe.once('error', reject);
+        probe.listen(0, '127.0.0.1', () => {
+            const { port } = probe.address() as { port: number };
+            probe.close(() => resolve(port));
+        });
+    });
+}
+
 async function main(): Promise<void> {
     const { values } = parseArgs({
         options: {
@@ -47,7 +60,8 @@ async function main(): Promise<void> {
         console.log(USAGE);
         return;
     }
-    const httpPort = port(values.port, 5000, 'port');
+    const requestedPort = port(values.port, 5000, 'port');
+    const httpPort = requestedPort === 0 ? await freePort() : requestedPort;
     const dataDir = resolve(values['data-dir'] ?? '.local-registry');
     mkdirSync(dataDir, { recursive: true });
     if (values['webhook-url'] !== undefined) new URL(values['webhook-url']);

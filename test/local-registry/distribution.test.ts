@@ -1,6 +1,7 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
+import { tmpdir } from 'node:os';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { startLocalRegistry, type LocalRegistry } from '../../local-registry/localRegistry';
 import { buildImage, descriptor, manifestBlob, pushBlob, pushImage, putManifest, sha256 } from './ociImage';
@@ -262,5 +263,32 @@ describe('verification and the spec\'s error codes', () => {
         });
         expect(response.status).toBe(401);
         expect(response.challenge).toContain('scope="repository:quarantine/tiny:push"');
+    });
+});
+
+describe('a data directory', () => {
+    it('keeps images, tags, locks and the TLS certificate across a restart', async () => {
+        const dataDir = mkdtempSync(join(tmpdir(), 'local-registry-data-'));
+        const start = () => startLocalRegistry({ azuriteConnectionString: inject('azuriteConnectionString'), httpPort: 0, dataDir });
+        const first = await start();
+        const image = buildImage({ files: { 'kept.txt': 'across restarts' } });
+        try {
+            expect((await pushImage(first.httpUrl!, 'live/kept', '1.0', image)).status).toBe(201);
+            first.registry.updateTagAttributes('live/kept', '1.0', { writeEnabled: false });
+        } finally {
+            await first.close();
+        }
+        const second = await start();
+        try {
+            expect(second.ca).toBe(first.ca);
+            const pulled = await fetch(`${second.httpUrl}/v2/live/kept/manifests/1.0`);
+            expect(pulled.status).toBe(200);
+            expect(Buffer.from(await pulled.arrayBuffer()).equals(image.manifest.bytes)).toBe(true);
+            const layer = await fetch(`${second.httpUrl}/v2/live/kept/blobs/${image.layers[0]!.digest}`);
+            expect(Buffer.from(await layer.arrayBuffer()).equals(image.layers[0]!.bytes)).toBe(true);
+            expect(second.registry.tag('live/kept', '1.0')?.attributes.writeEnabled).toBe(false);
+        } finally {
+            await second.close();
+        }
     });
 });
