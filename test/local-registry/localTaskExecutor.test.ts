@@ -1,4 +1,4 @@
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -11,12 +11,11 @@ import { startLocalRegistry, type LocalRegistry } from '../../local-registry/loc
 import type { ScheduledRun } from '../../local-registry/taskRuns';
 import { testAcrConnection } from '../support/testAzureAccess';
 import { buildImage, pushImage } from './ociImage';
+import { installStandInTrivy } from './standInTrivy';
 
 /**
- * The local task executor runs the app's own Trivy scan task on this machine. Trivy itself is
- * replaced at the process boundary by a stand-in `trivy` on the PATH: it records its command
- * line, pulls the manifest it was asked to scan from the registry over HTTP (as Trivy would), and
- * writes a recorded real report (../shared/fixtures/trivy) named for that image, as Trivy does.
+ * The local task executor runs the app's own Trivy scan task on this machine, with a stand-in
+ * `trivy` on the PATH (standInTrivy.ts) in place of Trivy at the process boundary.
  */
 
 const alpineReport = resolve(__dirname, '../../../shared/fixtures/trivy/alpine-310.golden.json');
@@ -26,36 +25,13 @@ const withoutTrivy = join(work, 'empty');
 const argvFile = join(work, 'argv.json');
 const cacheDir = join(work, 'cache');
 
-const standInTrivy = `#!${process.execPath}
-const fs = require('node:fs');
-const args = process.argv.slice(2);
-if (args[0] === 'version') {
-    process.stdout.write(JSON.stringify({ Version: '0.58.1', VulnerabilityDB: { Version: 2, UpdatedAt: '2026-01-02T06:13:07Z' } }));
-    process.exit(0);
-}
-fs.writeFileSync(process.env.ARGV_FILE, JSON.stringify(args));
-const ref = args[args.length - 1];
-const [, host, repository, digest] = /^([^/]+)\\/(.+)@(sha256:[a-f0-9]{64})$/.exec(ref);
-process.stderr.write('INFO\\tScanning ' + ref + '\\n');
-fetch('http://' + host + '/v2/' + repository + '/manifests/' + digest).then((res) => {
-    if (res.status !== 200 || res.headers.get('docker-content-digest') !== digest) {
-        process.stderr.write('FATAL\\tcannot pull ' + ref + ': HTTP ' + res.status + '\\n');
-        process.exit(1);
-    }
-    const report = JSON.parse(fs.readFileSync(process.env.RECORDED_REPORT, 'utf8'));
-    report.ArtifactName = ref;
-    report.Metadata = { ...report.Metadata, RepoDigests: [ref] };
-    fs.writeFileSync(args[args.indexOf('--output') + 1], JSON.stringify(report));
-});
-`;
 
 let registry: LocalRegistry;
 let digest: string;
 
 beforeAll(async () => {
     for (const dir of [withTrivy, withoutTrivy]) mkdirSync(dir, { recursive: true });
-    writeFileSync(join(withTrivy, 'trivy'), standInTrivy);
-    chmodSync(join(withTrivy, 'trivy'), 0o755);
+    installStandInTrivy(withTrivy);
     registry = await startLocalRegistry({ azuriteConnectionString: inject('azuriteConnectionString'), httpPort: 0, registryName: 'acrguardlocal' });
     const image = buildImage({ files: { 'app.txt': 'scan me' } });
     expect((await pushImage(registry.httpUrl!, 'quarantine/app', '1.0', image)).status).toBe(201);
