@@ -13,7 +13,7 @@ import { eventGridEventsOf, type RequestInfo } from './eventGridEvents';
 import { EventGridNotifier } from './eventGridNotifier';
 import { acrErrors, armError, HttpError, type Answer, type RegistryRequest } from './httpAnswer';
 import { localTaskExecutor } from './localTaskExecutor';
-import { RegistryState } from './registryState';
+import { MAX_HISTORY, RegistryState } from './registryState';
 import { createSelfSignedCertificate, type SelfSignedCertificate } from './selfSignedCertificate';
 import { TaskRuns, type ScheduledRun, type TaskExecutor } from './taskRuns';
 
@@ -92,7 +92,7 @@ export interface LocalRegistry {
     readonly tokens: DataPlaneTokens;
     /** The Event Grid delivery, when a webhook is configured. */
     readonly notifier?: EventGridNotifier;
-    /** Every request the server answered, in order. */
+    /** Every request the server answered, in order (the last MAX_HISTORY). */
     readonly requests: RecordedRequest[];
     /** Every run scheduled, decoded. */
     runs(): ScheduledRun[];
@@ -211,6 +211,7 @@ export async function startLocalRegistry(options: LocalRegistryOptions): Promise
                 : { status: 500, body: armError('InternalServerError', String(err)) };
         }
         requests.push({ method: req.method ?? 'GET', path, query: Object.fromEntries(parsed.searchParams), status: answer.status });
+        if (requests.length > MAX_HISTORY) requests.splice(0, requests.length - MAX_HISTORY);
         const payload = answer.raw ?? JSON.stringify(answer.body === undefined ? {} : answer.body);
         res.writeHead(answer.status, {
             'Content-Type': answer.contentType ?? 'application/json; charset=utf-8',

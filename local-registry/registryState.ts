@@ -91,6 +91,8 @@ export interface PushedManifest {
 const allEnabled = (): ChangeableAttributes => ({ deleteEnabled: true, writeEnabled: true, readEnabled: true, listEnabled: true });
 const isDigestReference = (reference: string) => reference.includes(':');
 const TAG_PATTERN = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/;
+/** How many events (and, in localRegistry.ts, requests) are kept for inspection. */
+export const MAX_HISTORY = 10_000;
 
 interface Repository {
     readonly manifests: Map<string, StoredManifest>;
@@ -468,6 +470,8 @@ export class RegistryState {
 
     private record(event: RegistryEvent, details: EventDetails = {}): void {
         this.events.push(event);
+        // A long-running registry (npm start) keeps the recent history only.
+        if (this.events.length > MAX_HISTORY) this.events.splice(0, this.events.length - MAX_HISTORY);
         for (const listener of this.listeners) listener(event, details);
     }
 
