@@ -122,14 +122,17 @@ export async function pushImage(base: string, repository: string, reference: str
     return putManifest(base, repository, reference, image.manifest, headers);
 }
 
-/** An OCI image layout directory (image-spec image-layout.md) holding `image` as `tag`. */
-export function writeOciLayout(dir: string, image: OciImage, tag: string): void {
+/**
+ * An OCI image layout directory (image-spec image-layout.md) holding `top` as `tag`: an image, or
+ * a multi-platform index (`extra` then carries the index's children and their blobs).
+ */
+export function writeOciLayout(dir: string, image: OciImage, tag: string, top: Blob = image.manifest, extra: readonly Blob[] = []): void {
     mkdirSync(join(dir, 'blobs', 'sha256'), { recursive: true });
     writeFileSync(join(dir, 'oci-layout'), JSON.stringify({ imageLayoutVersion: '1.0.0' }));
-    for (const b of [image.config, ...image.layers, image.manifest]) writeFileSync(join(dir, 'blobs', 'sha256', b.digest.slice('sha256:'.length)), b.bytes);
+    for (const b of [image.config, ...image.layers, image.manifest, top, ...extra]) writeFileSync(join(dir, 'blobs', 'sha256', b.digest.slice('sha256:'.length)), b.bytes);
     writeFileSync(join(dir, 'index.json'), JSON.stringify({
         schemaVersion: 2,
         mediaType: 'application/vnd.oci.image.index.v1+json',
-        manifests: [descriptor(image.manifest, { annotations: { 'org.opencontainers.image.ref.name': tag } })],
+        manifests: [descriptor(top, { annotations: { 'org.opencontainers.image.ref.name': tag } })],
     }));
 }

@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { findExecutable } from '../../local-registry/localTaskExecutor';
 import { startLocalRegistry, type LocalRegistry } from '../../local-registry/localRegistry';
-import { buildImage, writeOciLayout } from './ociImage';
+import { buildImage, descriptor, manifestBlob, writeOciLayout } from './ociImage';
 import { startWebhookReceiver } from './webhookReceiver';
 
 /**
@@ -60,6 +60,38 @@ describe('skopeo against the local registry', () => {
         await run(skopeo, ['--policy', policy, 'copy', '--src-tls-verify=false', target, `oci:${back}:v1`]);
         const index = JSON.parse(readFileSync(join(back, 'index.json'), 'utf8'));
         expect(index.manifests.map((m: { digest: string }) => m.digest)).toEqual([reported]);
+        const blobs = (dir: string) => Object.fromEntries(readdirSync(join(dir, 'blobs', 'sha256')).sort().map((f) => [f, readFileSync(join(dir, 'blobs', 'sha256', f)).toString('base64')]));
+        expect(blobs(back)).toEqual(blobs(source));
+    });
+
+    it('copies a two-platform OCI index with --all, under the index digest skopeo reports, and back out unchanged', async () => {
+        if (!skopeo) throw new Error('skopeo is not installed: `apt-get install -y skopeo` (.ci/run installs it when missing)');
+        const work = mkdtempSync(join(tmpdir(), 'local-registry-skopeo-index-'));
+        const [source, back, digestFile, policy] = ['source', 'back', 'digest', 'policy.json'].map((f) => join(work, f)) as [string, string, string, string];
+        writeFileSync(policy, JSON.stringify({ default: [{ type: 'insecureAcceptAnything' }] }));
+        const amd64 = buildImage({ files: { 'arch.txt': 'amd64\n' }, architecture: 'amd64' });
+        const arm64 = buildImage({ files: { 'arch.txt': 'arm64\n' }, architecture: 'arm64' });
+        const index = manifestBlob({
+            schemaVersion: 2,
+            mediaType: 'application/vnd.oci.image.index.v1+json',
+            manifests: [
+                descriptor(amd64.manifest, { platform: { os: 'linux', architecture: 'amd64' } }),
+                descriptor(arm64.manifest, { platform: { os: 'linux', architecture: 'arm64' } }),
+            ],
+        });
+        writeOciLayout(source, amd64, 'multi', index, [arm64.config, ...arm64.layers, arm64.manifest]);
+        const target = `docker://${registry.pushAddress}/quarantine/skopeo-multi:multi`;
+
+        await run(skopeo, ['--policy', policy, 'copy', '--all', '--dest-tls-verify=false', '--digestfile', digestFile, `oci:${source}:multi`, target]);
+        const reported = readFileSync(digestFile, 'utf8').trim();
+        expect(reported).toBe(index.digest);
+        expect(registry.registry.resolve('quarantine/skopeo-multi', 'multi')?.references).toEqual([
+            { digest: amd64.manifest.digest, os: 'linux', architecture: 'amd64' },
+            { digest: arm64.manifest.digest, os: 'linux', architecture: 'arm64' },
+        ]);
+
+        await run(skopeo, ['--policy', policy, 'copy', '--all', '--src-tls-verify=false', target, `oci:${back}:multi`]);
+        expect(JSON.parse(readFileSync(join(back, 'index.json'), 'utf8')).manifests.map((m: { digest: string }) => m.digest)).toEqual([reported]);
         const blobs = (dir: string) => Object.fromEntries(readdirSync(join(dir, 'blobs', 'sha256')).sort().map((f) => [f, readFileSync(join(dir, 'blobs', 'sha256', f)).toString('base64')]));
         expect(blobs(back)).toEqual(blobs(source));
     });
