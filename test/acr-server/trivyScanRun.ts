@@ -1,21 +1,14 @@
-import { createHash } from 'node:crypto';
-import { gzipSync } from 'node:zlib';
-import type { RunBehaviour, ScheduledRun } from './taskRuns';
+import { scanReportBlock } from '../../local-registry/scanLogEnvelope';
+import type { RunBehaviour, ScheduledRun } from '../../local-registry/taskRuns';
+
+export { renderTask } from '../../local-registry/taskDefinition';
 
 /**
- * Plays acr-guard's Trivy scan task (shared/registry/trivyScanTask.ts) the way an ACR agent would,
- * without Docker: it renders `{{.Values.x}}` into the task YAML, and writes the run log that the
- * task's steps print, around a given Trivy JSON report (e.g. a real one from ../shared/fixtures/trivy).
+ * The test-mode task executor of the local registry: it plays acr-guard's Trivy scan task
+ * (shared/registry/trivyScanTask.ts) the way an ACR agent would, without Trivy: it writes the
+ * run log that the task's steps print around a given Trivy JSON report (e.g. a real one from
+ * ../shared/fixtures/trivy), in the same envelope the local executor writes (scanReportBlock).
  */
-
-/** The task YAML with every `{{.Values.name}}` replaced, as ACR renders it before running. */
-export function renderTask(run: Pick<ScheduledRun, 'taskYaml' | 'values'>): string {
-    return run.taskYaml.replace(/\{\{\s*\.Values\.([A-Za-z0-9_]+)\s*\}\}/g, (_, name: string) => {
-        const value = run.values[name];
-        if (value === undefined) throw new Error(`task references undefined value ${name}`);
-        return value;
-    });
-}
 
 export interface TrivyVersionInfo {
     readonly Version: string;
@@ -30,10 +23,6 @@ export const DEFAULT_VERSION_INFO: TrivyVersionInfo = {
 /** The run log of a successful scan task run whose Trivy wrote `reportJson`. */
 export function trivyScanLog(run: Pick<ScheduledRun, 'runId' | 'values'>, reportJson: string, version: TrivyVersionInfo = DEFAULT_VERSION_INFO): string {
     const nonce = run.values['nonce'] ?? '';
-    const bytes = Buffer.from(reportJson, 'utf8');
-    const body = gzipSync(bytes).toString('base64').replace(/.{1,76}/g, '$&\n');
-    const hash = createHash('sha256').update(bytes).digest('hex');
-    const versionB64 = Buffer.from(JSON.stringify(version)).toString('base64');
     return [
         '2025/01/02 09:41:02 Alias support enabled for version >= 1.1.0, please see https://aka.ms/acr/tasks/task-aliases for more information.',
         "2025/01/02 09:41:02 Creating Docker network: acb_default_network, driver: 'bridge'",
@@ -44,10 +33,7 @@ export function trivyScanLog(run: Pick<ScheduledRun, 'runId' | 'values'>, report
         `2025-01-02T09:41:11Z\tINFO\tScanning ${run.values['imageRef'] ?? ''}`,
         '2025/01/02 09:41:12 Successfully executed container: acr-guard-trivy-scan',
         "2025/01/02 09:41:12 Executing step ID: acr-guard-emit-report. Timeout(sec): 300, Working directory: '', Network: 'acb_default_network'",
-        `acr-guard-report-begin:${nonce}`,
-        body.trimEnd(),
-        `acr-guard-report-end:${nonce} sha256=${hash} bytes=${bytes.length}`,
-        `acr-guard-trivy-version:${nonce} ${versionB64}`,
+        ...scanReportBlock(nonce, Buffer.from(reportJson, 'utf8'), JSON.stringify(version)),
         '2025/01/02 09:41:13 Successfully executed container: acr-guard-emit-report',
         `2025/01/02 09:41:13 Step ID: acr-guard-trivy-scan marked as successful (elapsed time in seconds: 9.1)`,
         '',

@@ -15,6 +15,10 @@ export interface ScheduledRun {
     readonly request: Record<string, unknown>;
     /** The registry, so a run can push images (e.g. a patch run). */
     readonly registry: RegistryState;
+    /** The registry's login server, as image references in the task values name it. */
+    readonly loginServer: string;
+    /** `host:port` of the plain-HTTP listener on this machine (for tools that pull), when there is one. */
+    readonly pullAddress?: string;
 }
 
 export type RunStatus = 'Succeeded' | 'Failed' | 'Canceled' | 'Error' | 'Timeout';
@@ -26,8 +30,14 @@ export interface RunOutcome {
     readonly errorMessage?: string;
 }
 
-/** What a run "does": pluggable per test. A promise that never settles models a run that never ends. */
-export type RunBehaviour = (run: ScheduledRun) => RunOutcome | Promise<RunOutcome>;
+/**
+ * What a run does: the task executor. The local one (localTaskExecutor.ts) runs Trivy on this
+ * machine; tests plug in recorded behaviour (test/acr-server/trivyScanRun.ts). A promise that
+ * never settles models a run that never ends.
+ */
+export type TaskExecutor = (run: ScheduledRun) => RunOutcome | Promise<RunOutcome>;
+/** The name tests know the executor by. */
+export type RunBehaviour = TaskExecutor;
 
 interface RunRecord {
     readonly scheduled: ScheduledRun;
@@ -41,22 +51,23 @@ interface RunRecord {
 }
 
 /**
- * Task runs of the fake registry. Logs are uploaded to a real blob service (Azurite) and handed out
- * as SAS links, exactly as `listLogSasUrl` does in ACR.
+ * Task runs of the local registry. Logs are uploaded to a real blob service (Azurite) and handed
+ * out as SAS links, exactly as `listLogSasUrl` does in ACR (the app reads them with a BlobClient).
  */
 export class TaskRuns {
     private readonly runs = new Map<string, RunRecord>();
-    private behaviour: RunBehaviour = () => ({ status: 'Succeeded', log: 'no run behaviour configured\n' });
+    private behaviour: TaskExecutor;
     private readonly logs: ContainerClient;
     private containerReady: Promise<unknown> | undefined;
     private counter = 0;
 
-    constructor(azuriteConnectionString: string) {
+    constructor(azuriteConnectionString: string, executor: TaskExecutor) {
+        this.behaviour = executor;
         const container = `acr-run-logs-${randomBytes(4).toString('hex')}`;
         this.logs = BlobServiceClient.fromConnectionString(azuriteConnectionString).getContainerClient(container);
     }
 
-    setBehaviour(behaviour: RunBehaviour): void {
+    setBehaviour(behaviour: TaskExecutor): void {
         this.behaviour = behaviour;
     }
 
@@ -74,7 +85,7 @@ export class TaskRuns {
             .then(() => this.behaviour(record.scheduled))
             .then(
                 (outcome) => (record.outcome = outcome),
-                (err: unknown) => (record.outcome = { status: 'Error', log: `run behaviour threw: ${String(err)}\n`, errorMessage: String(err) }),
+                (err: unknown) => (record.outcome = { status: 'Error', log: `the task executor failed: ${String(err)}\n`, errorMessage: String(err) }),
             );
         return record;
     }

@@ -40,6 +40,16 @@ export class DataPlaneTokens {
         return { status: 200, body: { access_token: token } };
     }
 
+    /** GET /v2/: any valid access token passes; otherwise ACR's challenge without a scope. */
+    challengeAny(authorization: string | undefined, realm: string): { headers: Record<string, string>; body: unknown } | null {
+        const token = /^Bearer (.+)$/i.exec(authorization ?? '')?.[1];
+        if (token && this.accessTokens.has(token)) return null;
+        return {
+            headers: { 'WWW-Authenticate': `Bearer realm="${realm}",service="${this.service}"` },
+            body: { errors: [{ code: 'UNAUTHORIZED', message: 'authentication required, visit https://aka.ms/acr/authorization for more information.', detail: null }] },
+        };
+    }
+
     /** null when the request may proceed; otherwise the 401 challenge to send. */
     challenge(authorization: string | undefined, realm: string, required: RequiredScope): { headers: Record<string, string>; body: unknown } | null {
         const token = /^Bearer (.+)$/i.exec(authorization ?? '')?.[1];
