@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { evaluatePolicy, type PolicyVerdict } from '../shared/policy/evaluatePolicy';
 import { DEFAULT_POLICY, PolicyError, readPolicyFile, type GatePolicy } from '../shared/policy/gatePolicy';
+import { isDigest, isRepository } from '../shared/oci/reference';
 import { readTrivyReportFile, type TrivyReport } from '../shared/trivy/report';
 import { EXIT, type Subcommand } from './io';
 import { describeReadError } from './reportSummarize';
@@ -12,7 +13,8 @@ Judges a Trivy JSON report (FILE) against the gate policy and prints the verdict
   --policy POLICY      gate policy file (JSON). Default: fixable CRITICAL and HIGH vulnerabilities block,
                        EOSL images are denied, no exceptions, no scan-age limit.
   --repository REPO    repository path in the registry (e.g. quarantine/web/api), used for per-repository
-                       overrides and exception scopes. Default: taken from the report's ArtifactName.
+                       overrides and exception scopes. Default: taken from the ArtifactName of an image
+                       report; needed for reports of trivy fs / trivy repo and reports naming no image.
   --digest DIGEST      image digest, for digest-scoped exceptions. Default: the report's only RepoDigest, if any.
   --json               print the whole verdict as JSON.
 The scan time is the report's CreatedAt. Exit 0 pass, 1 fail, 2 invalid input or verdict "error"
@@ -57,17 +59,39 @@ export const policyCheck: Subcommand = async (argv, io) => {
         io.stderr(`acr-guard policy check: ${describeReadError(err, args.file)}`);
         return EXIT.invalid;
     }
-    const repository = args.repository ?? repositoryOf(report.artifactName);
+    const subject = reportSubject(report);
+    const repository = args.repository ?? subject.repository;
     if (repository === null) {
-        io.stderr(`acr-guard policy check: cannot tell the repository from the report's ArtifactName (${JSON.stringify(report.artifactName)}); pass --repository`);
+        io.stderr(`acr-guard policy check: ${subject.why}; pass --repository`);
         return EXIT.invalid;
     }
-    const digest = args.digest ?? (report.repoDigests.length === 1 ? report.repoDigests[0]!.slice(report.repoDigests[0]!.indexOf('@') + 1) : null);
+    const digest = args.digest ?? subject.digest;
 
     const verdict = evaluatePolicy(policy, { repository, digest, report, scannedAt: report.createdAt, now: io.now() });
     io.stdout(args.json ? JSON.stringify({ repository, digest, ...verdict }, null, 2) : renderVerdict(verdict, repository));
     return verdict.outcome === 'pass' ? EXIT.ok : verdict.outcome === 'fail' ? EXIT.fail : EXIT.invalid;
 };
+
+/** Image reports: Trivy's `ArtifactType` for `trivy image` (older reports write none). */
+const IMAGE_ARTIFACT_TYPES = new Set([null, 'container_image']);
+
+/**
+ * What the report itself says it is about: the repository (from ArtifactName) and the digest (the one
+ * RepoDigest), each null when the report does not say, with why. Reports of `trivy fs`/`trivy repo`
+ * (ArtifactType filesystem, repository, …) are not of an image: their ArtifactName is a path or a Git
+ * URL, so no repository is made up from it.
+ */
+export function reportSubject(report: Pick<TrivyReport, 'artifactName' | 'artifactType' | 'repoDigests'>): { repository: string | null; digest: string | null; why: string } {
+    if (!IMAGE_ARTIFACT_TYPES.has(report.artifactType)) {
+        return { repository: null, digest: null, why: `the report is of a ${report.artifactType} (${JSON.stringify(report.artifactName)}), not a container image, so it names no repository` };
+    }
+    const digests = [...new Set(report.repoDigests.map((d) => d.slice(d.indexOf('@') + 1)).filter(isDigest))];
+    const digest = digests.length === 1 ? digests[0]! : null;
+    const repository = repositoryOf(report.artifactName);
+    if (repository === null) return { repository, digest, why: `cannot tell the repository from the report's ArtifactName (${JSON.stringify(report.artifactName)})` };
+    if (!isRepository(repository)) return { repository: null, digest, why: `the report's ArtifactName (${JSON.stringify(report.artifactName)}) does not name a valid repository` };
+    return { repository, digest, why: 'taken from the report' };
+}
 
 /**
  * The repository path of an image reference as Trivy writes ArtifactName

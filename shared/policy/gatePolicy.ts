@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
+import { checkPlatform } from '../oci/platform';
 import { isDigest } from '../oci/reference';
 import { SEVERITIES } from '../trivy/finding';
 import { formatIssues } from '../validation/issuePath';
@@ -35,6 +36,8 @@ import { errorMessage } from '../errors/errorMessage';
  *   exception applies through the end of that day, UTC) or an RFC 3339 date-time; from then on it no
  *   longer applies and is reported as expired. Exceptions only suppress vulnerabilities, never EOSL or
  *   scan-age reasons.
+ * - `platforms.allow` (optional, per rule): the platforms a multi-platform image may contain; a child of
+ *   any other platform fails the whole index (shared/policy/indexVerdict.ts). Absent: every platform.
  * - Unknown keys are errors (a typo such as `blockSeverity` must not silently weaken the gate).
  */
 
@@ -55,6 +58,21 @@ const maxScanAge = z
     .refine((v) => durationToMs(v) !== null, { error: 'expected a non-zero duration such as "PT24H" (years and months are not allowed)' })
     .nullable()
     .describe('Maximum age of the scan (ISO 8601 duration: W, D, H, M, S), null for no limit.');
+
+const platform = z.string().superRefine((value, ctx) => {
+    const check = checkPlatform(value);
+    if (!check.ok) ctx.addIssue({ code: 'custom', message: check.reason });
+});
+
+const platforms = z
+    .strictObject({
+        allow: z
+            .array(platform)
+            .min(1, { error: 'expected at least one platform (leave "platforms" out to allow every platform)' })
+            .refine((list) => new Set(list).size === list.length, { error: 'list each platform once' })
+            .describe('Platforms (os/arch[/variant]) a multi-platform image may contain; an entry without a variant allows every variant.'),
+    })
+    .describe('Which platforms of a multi-platform image (index) are allowed: a child of any other platform fails the index. Absent: every platform.');
 
 const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
 const DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:\d{2})$/;
@@ -78,6 +96,7 @@ export const gateRuleSchema = z.strictObject({
     fixableOnly: z.boolean().describe('Block only findings with a fixed version (true) or all findings of those severities (false).'),
     denyEosl: z.boolean().describe("Deny images whose OS Trivy reports as end of service life (Metadata.OS.EOSL)."),
     maxScanAge,
+    platforms: platforms.optional(),
 });
 export type GateRule = z.infer<typeof gateRuleSchema>;
 

@@ -34,6 +34,8 @@ export interface VerdictRule {
     readonly denyEosl: boolean;
     /** ISO 8601 duration, null for no limit. */
     readonly maxScanAge: string | null;
+    /** Platforms a multi-platform image may contain; absent: every platform. */
+    readonly platforms?: { readonly allow: readonly string[] };
 }
 
 /** A policy exception as seen by one verdict. */

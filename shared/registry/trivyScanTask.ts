@@ -1,3 +1,4 @@
+import { checkPlatform } from '../oci/platform';
 import { checkDigest, checkRegistry, checkRepository, checkTag, type Validation } from '../oci/reference';
 import { NONCE_PATTERN } from './scanReportEnvelope';
 import { assertSafeTaskValues, type TaskRunRequest } from './taskRunner';
@@ -49,6 +50,16 @@ steps:
     timeout: 300
 `;
 
+/**
+ * The same task for one platform child of a multi-platform image. The child is still scanned by its
+ * own digest (a child manifest is single-platform, so Trivy scans exactly it); `--platform` is belt and
+ * braces: should the digest ever name an index after all, Trivy picks the platform that was asked for
+ * instead of silently judging linux/amd64, and the report's subject check (reportSubject.ts) still
+ * demands the digest asked for. The platform is a task value checked against `os/arch[/variant]`.
+ */
+export const TRIVY_PLATFORM_SCAN_TASK_YAML = TRIVY_SCAN_TASK_YAML.replace('      {{.Values.imageRef}}\n', '      --platform {{.Values.platform}}\n      {{.Values.imageRef}}\n');
+if (TRIVY_PLATFORM_SCAN_TASK_YAML === TRIVY_SCAN_TASK_YAML) throw new Error('TRIVY_PLATFORM_SCAN_TASK_YAML: the image reference line moved; update the platform variant');
+
 export const DEFAULT_TRIVY_DB_REPOSITORIES = ['ghcr.io/aquasecurity/trivy-db:2', 'public.ecr.aws/aquasecurity/trivy-db:2'] as const;
 export const DEFAULT_TRIVY_JAVA_DB_REPOSITORIES = ['ghcr.io/aquasecurity/trivy-java-db:1', 'public.ecr.aws/aquasecurity/trivy-java-db:1'] as const;
 
@@ -81,6 +92,11 @@ export interface TrivyScanTaskInput {
     readonly pkgTypes: readonly PackageType[];
     /** Trivy's own --timeout; the step and the run get head room on top. */
     readonly scanTimeoutSeconds: number;
+    /**
+     * For a child of a multi-platform image: its platform, `os/arch[/variant]` (e.g. `linux/arm64/v8`),
+     * passed to Trivy as `--platform`; `digest` must then be the child's digest, never the index's.
+     */
+    readonly platform?: string;
 }
 
 /** Builds the run request; throws TypeError naming the first unacceptable input. Pure. */
@@ -95,6 +111,7 @@ export function buildTrivyScanTask(input: TrivyScanTaskInput): TaskRunRequest {
     if (dbs.length === 0) throw new TypeError('at least one Trivy DB repository is required');
     for (const db of [...dbs, ...javaDbs]) must(checkImageReference(db));
     if (input.pkgTypes.length === 0 || input.pkgTypes.some((t) => t !== 'os' && t !== 'library')) throw new TypeError('pkgTypes must be os and/or library');
+    if (input.platform !== undefined) must(checkPlatform(input.platform));
     if (!Number.isInteger(input.scanTimeoutSeconds) || input.scanTimeoutSeconds < MIN_SCAN_TIMEOUT_SECONDS || input.scanTimeoutSeconds > MAX_SCAN_TIMEOUT_SECONDS) {
         throw new TypeError(`scan timeout must be ${MIN_SCAN_TIMEOUT_SECONDS} to ${MAX_SCAN_TIMEOUT_SECONDS} seconds`);
     }
@@ -107,10 +124,11 @@ export function buildTrivyScanTask(input: TrivyScanTaskInput): TaskRunRequest {
         trivyTimeout: `${input.scanTimeoutSeconds}s`,
         stepTimeoutSeconds: String(input.scanTimeoutSeconds + STEP_HEAD_ROOM_SECONDS),
         nonce: input.nonce,
+        ...(input.platform !== undefined ? { platform: input.platform } : {}),
     };
     assertSafeTaskValues(values);
     return {
-        taskYaml: TRIVY_SCAN_TASK_YAML,
+        taskYaml: input.platform !== undefined ? TRIVY_PLATFORM_SCAN_TASK_YAML : TRIVY_SCAN_TASK_YAML,
         values,
         // Both steps fit in the run's own limit, which ends before the function invocation does.
         timeoutSeconds: scanRunTimeoutSeconds(input.scanTimeoutSeconds),

@@ -4,14 +4,16 @@ import { SEVERITIES } from './finding';
 /*
  * The zod shape of a Trivy JSON report, SchemaVersion 2 (`trivy image --format json`), limited to the
  * fields acr-guard reads. Objects strip unknown keys, so the large per-vulnerability fields we do not
- * keep (Description, References, CVSS, VendorSeverity, ...) are neither validated nor copied.
+ * keep (Description, References, CVSS, ...) are neither validated nor copied.
  *
  * Lenient where real reports are (see ../shared/fixtures/PROVENANCE.md §2):
  * - Go's `omitempty` drops empty fields, and older Trivy versions wrote `null` for empty slices, so every
  *   list is optional and nullable (`Results`, `Vulnerabilities`, `Secrets`, ...).
  * - `Metadata.OS` is absent when no OS was detected (language packages only, scratch/distroless-static).
  * - `Trivy.Version` is absent in reports from older versions; `Type` is absent for `secret`/`custom` results.
- * - `Severity` is absent in hand-trimmed reports (copa's test inputs); Trivy itself would say UNKNOWN.
+ * - `Severity` may be absent (Go's `omitempty`, hand-trimmed reports such as copa's test inputs) or
+ *   empty: it is then derived from `VendorSeverity`/`SeveritySource` (see report.ts, severityOf), and a
+ *   finding with no severity at all rejects the report: it must never count as harmless UNKNOWN.
  * Strict where it matters for the gate: a vulnerability without an id, or with a severity Trivy never
  * writes, is rejected rather than guessed at (fail closed).
  */
@@ -29,7 +31,12 @@ export const rawVulnerabilitySchema = z.object({
     FixedVersion: optionalText,
     Status: optionalText,
     Title: optionalText,
-    Severity: z.enum(SEVERITIES, { error: `expected one of ${SEVERITIES.join(', ')}` }).nullish(),
+    // '' is read as absent (a writer without omitempty); anything else must be one of Trivy's names.
+    Severity: z.enum([...SEVERITIES, ''], { error: `expected one of ${SEVERITIES.join(', ')}` }).nullish(),
+    /** Trivy's per-source severities as numbers (0 UNKNOWN … 4 CRITICAL); only read when Severity is missing. */
+    VendorSeverity: z.record(z.string(), z.unknown()).nullish(),
+    /** The source whose VendorSeverity Trivy chose for Severity (nvd, ghsa, debian, …). */
+    SeveritySource: optionalText,
 });
 export type RawVulnerability = z.infer<typeof rawVulnerabilitySchema>;
 

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { formatIssues } from '../validation/issuePath';
-import type { Finding } from './finding';
-import { rawReportSchema, type RawResult } from './rawReport';
+import { SEVERITIES, type Finding, type Severity } from './finding';
+import { rawReportSchema, type RawResult, type RawVulnerability } from './rawReport';
 import { AcrGuardError } from '../errors/acrGuardError';
 import { errorMessage } from '../errors/errorMessage';
 
@@ -80,15 +80,21 @@ export function parseTrivyReport(input: unknown, source = 'report'): TrivyReport
     const raw = parsed.data;
     const rawOs = raw.Metadata?.OS;
     const results = raw.Results ?? [];
+    const unjudgeable = results.flatMap((r, i) => (r.Vulnerabilities ?? []).flatMap((v, j) => (severityOf(v) === null ? [`Results[${i}].Vulnerabilities[${j}].Severity: ${v.VulnerabilityID} has no Severity and no usable VendorSeverity to derive it from`] : [])));
+    if (unjudgeable.length > 0) {
+        // Counting such a finding as UNKNOWN would let it pass every policy that does not block UNKNOWN.
+        throw new TrivyReportError(`${source} cannot be judged: ${unjudgeable.length} finding(s) carry no severity`, unjudgeable.slice(0, 20));
+    }
     return {
         schemaVersion: 2,
         artifactName: nonEmpty(raw.ArtifactName),
         artifactType: nonEmpty(raw.ArtifactType),
         artifactId: nonEmpty(raw.ArtifactID),
         imageId: nonEmpty(raw.Metadata?.ImageID),
-        repoTags: raw.Metadata?.RepoTags ?? [],
-        repoDigests: raw.Metadata?.RepoDigests ?? [],
-        os: rawOs && (nonEmpty(rawOs.Family) || nonEmpty(rawOs.Name)) ? { family: rawOs.Family ?? '', name: rawOs.Name ?? '', eosl: rawOs.EOSL === true } : null,
+        // Trivy writes `[""]` for images it could not resolve a digest for: an empty entry is no entry.
+        repoTags: (raw.Metadata?.RepoTags ?? []).filter((t) => t.trim() !== ''),
+        repoDigests: (raw.Metadata?.RepoDigests ?? []).filter((d) => d.trim() !== ''),
+        os: osOf(rawOs),
         findings: results.flatMap(findingsOf),
         results: results.map(summaryOf),
         trivyVersion: nonEmpty(raw.Trivy?.Version),
@@ -97,11 +103,12 @@ export function parseTrivyReport(input: unknown, source = 'report'): TrivyReport
     };
 }
 
-/** Parses report text (a string or the file's bytes). */
+/** Parses report text (a string or the file's bytes). A UTF-8 byte-order mark (PowerShell's `Out-File`, some editors) is skipped. */
 export function parseTrivyReportJson(text: string | Buffer, source = 'report'): TrivyReport {
     let value: unknown;
     try {
-        value = JSON.parse(typeof text === 'string' ? text : text.toString('utf8'));
+        const decoded = typeof text === 'string' ? text : text.toString('utf8');
+        value = JSON.parse(decoded.charCodeAt(0) === 0xfeff ? decoded.slice(1) : decoded);
     } catch (err) {
         throw new TrivyReportError(`${source} is not JSON: ${errorMessage(err)}`);
     }
@@ -113,13 +120,46 @@ export async function readTrivyReportFile(file: string): Promise<TrivyReport> {
     return parseTrivyReportJson(await readFile(file), file);
 }
 
+/** Trivy's numeric severities (trivy-db `types.Severity`): the index is the number written in VendorSeverity. */
+const NUMERIC_SEVERITIES: readonly Severity[] = ['UNKNOWN', 'LOW', 'MEDIUM', 'HIGH', 'CRITICAL'];
+
+function vendorSeverity(value: unknown): Severity | null {
+    return typeof value === 'number' && Number.isInteger(value) && value >= 0 && value < NUMERIC_SEVERITIES.length ? NUMERIC_SEVERITIES[value]! : null;
+}
+
+/**
+ * The finding's severity: `Severity` when present; otherwise what Trivy itself would have written,
+ * `VendorSeverity[SeveritySource]`; otherwise the most severe vendor rating (fail closed: when it is
+ * unknown which source applies, the worst one counts); null when there is nothing to go by.
+ */
+export function severityOf(v: Pick<RawVulnerability, 'Severity' | 'VendorSeverity' | 'SeveritySource'>): Severity | null {
+    if (v.Severity) return v.Severity;
+    const vendors = v.VendorSeverity ?? {};
+    const source = nonEmpty(v.SeveritySource);
+    const chosen = source !== null && Object.hasOwn(vendors, source) ? vendorSeverity(vendors[source]) : null;
+    if (chosen !== null) return chosen;
+    const rated = Object.values(vendors).map(vendorSeverity).filter((s): s is Severity => s !== null);
+    if (rated.length === 0) return null;
+    return SEVERITIES.find((s) => rated.includes(s))!;
+}
+
+/** `Metadata.OS`, or null when Trivy detected none: absent, empty, or the family `none` Trivy writes for "no OS". */
+function osOf(rawOs: { Family?: string | null; Name?: string | null; EOSL?: boolean | null } | null | undefined): ReportOs | null {
+    if (!rawOs) return null;
+    const family = nonEmpty(rawOs.Family?.trim());
+    if (family?.toLowerCase() === 'none') return null;
+    if (family === null && nonEmpty(rawOs.Name?.trim()) === null) return null;
+    return { family: rawOs.Family ?? '', name: rawOs.Name ?? '', eosl: rawOs.EOSL === true };
+}
+
 function findingsOf(result: RawResult): Finding[] {
     const target = result.Target ?? '';
     const resultClass = result.Class ?? '';
     const resultType = nonEmpty(result.Type);
     return (result.Vulnerabilities ?? []).map((v) => ({
         vulnerabilityId: v.VulnerabilityID,
-        severity: v.Severity ?? 'UNKNOWN',
+        // Checked by parseTrivyReport before mapping: never null here.
+        severity: severityOf(v)!,
         status: nonEmpty(v.Status),
         pkgName: v.PkgName ?? '',
         pkgId: nonEmpty(v.PkgID) ?? nonEmpty(v.PkgIdentifier?.PURL),

@@ -1,3 +1,5 @@
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { main } from '../../cli/main';
@@ -89,6 +91,57 @@ describe('acr-guard policy check', () => {
         // The copa input's ArtifactName is fine; a report without one is not.
         expect(await policyCheck([path.resolve(__dirname, '../fixtures/trivy/no-artifact-name.json')], m.io)).toBe(2);
         expect(m.stderr()).toContain('pass --repository');
+    });
+
+    it('an empty ArtifactName and an empty RepoDigests entry mean "no repository" and "no digest": --repository is enough', async () => {
+        const file = path.resolve(__dirname, '../fixtures/trivy/no-digest-no-os.json');
+        const asked = memoryIo();
+        expect(await policyCheck([file], asked.io)).toBe(2);
+        expect(asked.stderr()).toContain('cannot tell the repository from the report\'s ArtifactName (null); pass --repository');
+        const m = memoryIo();
+        expect(await policyCheck(['--json', '--repository', 'quarantine/tools/rust', file], m.io)).toBe(0);
+        expect(JSON.parse(m.stdout())).toMatchObject({ outcome: 'pass', repository: 'quarantine/tools/rust', digest: null });
+    });
+
+    it('a real report whose RepoDigests entry is empty is judged with no digest, not an invalid one', async () => {
+        const dir = mkdtempSync(path.join(tmpdir(), 'acr-guard-policy-'));
+        const raw = JSON.parse(readFileSync(path.join(TRIVY, 'cns-website-alpine-3.17-novulns.json'), 'utf8'));
+        raw.Metadata.RepoDigests = [''];
+        const file = path.join(dir, 'report.json');
+        writeFileSync(file, JSON.stringify(raw));
+        const m = memoryIo();
+        expect(await policyCheck(['--json', file], m.io)).toBe(0);
+        expect(JSON.parse(m.stdout())).toMatchObject({ outcome: 'pass', repository: 'anaisurlichs/cns-website', digest: null });
+    });
+
+    it.each([
+        ['fs-report.json', 'filesystem', '"."'],
+        ['repo-report.json', 'repository', '"https://github.com/knqyf263/trivy-ci-test"'],
+    ])('a trivy fs/repo report (%s) asks for --repository instead of inventing one, then judges it', async (name, type, shown) => {
+        const file = path.resolve(__dirname, '../fixtures/trivy', name);
+        const asked = memoryIo();
+        expect(await policyCheck([file], asked.io)).toBe(2);
+        expect(asked.stderr()).toContain(`the report is of a ${type} (${shown}), not a container image, so it names no repository; pass --repository`);
+        const m = memoryIo();
+        const code = await policyCheck(['--json', '--repository', 'quarantine/web/site', file], m.io);
+        expect(JSON.parse(m.stdout())).toMatchObject({ repository: 'quarantine/web/site', digest: null });
+        expect(code).toBe(name === 'fs-report.json' ? 1 : 0);
+    });
+
+    it('a finding with no Severity is judged by its VendorSeverity (here CRITICAL, blocking), and with none the report is refused', async () => {
+        const m = memoryIo();
+        expect(await policyCheck([path.resolve(__dirname, '../fixtures/trivy/vendor-severity-only.json')], m.io)).toBe(1);
+        expect(m.stdout()).toContain('2 fixable vulnerabilities block promotion (1 CRITICAL, 1 HIGH; 2 package occurrences)');
+        const refused = memoryIo();
+        expect(await policyCheck([path.resolve(__dirname, '../fixtures/trivy/no-severity.json')], refused.io)).toBe(2);
+        expect(refused.stderr()).toContain('cannot be judged: 1 finding(s) carry no severity');
+        expect(refused.stdout()).toBe('');
+    });
+
+    it('a report file with a UTF-8 byte-order mark is read', async () => {
+        const m = memoryIo();
+        expect(await policyCheck([path.resolve(__dirname, '../fixtures/trivy/bom.json')], m.io)).toBe(0);
+        expect(m.stdout()).toMatch(/^verdict: pass \(repository quarantine\/web\/bom/);
     });
 
     it.each([

@@ -7,6 +7,22 @@ import { memoryIo } from './memoryIo';
 const TRIVY = path.resolve(__dirname, '../../../shared/fixtures/trivy');
 
 describe('acr-guard report summarize', () => {
+    it('real-report edge cases: Family "none" is os null, a BOM is read, severities come from VendorSeverity, none at all is refused', async () => {
+        const own = (name: string) => path.resolve(__dirname, '../fixtures/trivy', name);
+        const noOs = memoryIo();
+        expect(await reportSummarize([own('no-digest-no-os.json')], noOs.io)).toBe(0);
+        expect(JSON.parse(noOs.stdout()).os).toBeNull();
+        const bom = memoryIo();
+        expect(await reportSummarize([own('bom.json')], bom.io)).toBe(0);
+        expect(JSON.parse(bom.stdout()).artifact.name).toBe('contoso.azurecr.io/quarantine/web/bom:1.0');
+        const vendor = memoryIo();
+        expect(await reportSummarize([own('vendor-severity-only.json')], vendor.io)).toBe(0);
+        expect(JSON.parse(vendor.stdout()).vulnerabilities.bySeverity).toMatchObject({ CRITICAL: { total: 1 }, HIGH: { total: 1 }, LOW: { total: 1 }, UNKNOWN: { total: 0 } });
+        const refused = memoryIo();
+        expect(await reportSummarize([own('no-severity.json')], refused.io)).toBe(2);
+        expect(refused.stderr()).toContain('CVE-2024-1003 has no Severity and no usable VendorSeverity');
+    });
+
     it('prints the issue\'s JSON for the juice-shop report', async () => {
         const m = memoryIo();
         expect(await reportSummarize([path.join(TRIVY, 'securecodebox-juice-shop-v12.10.2.json')], m.io)).toBe(0);

@@ -93,6 +93,21 @@ describe('gate policy file', () => {
         expect(() => parsePolicy([], 'list.json')).toThrow(/list\.json is not a gate policy: expected a JSON object/);
     });
 
+    it('platforms.allow (issue 10): os/arch[/variant] per rule, validated, absent by default', () => {
+        const policy = parsePolicy({ default: { platforms: { allow: ['linux/amd64', 'linux/arm64'] } }, overrides: [{ repositories: ['quarantine/win/**'], platforms: { allow: ['windows/amd64'] } }] });
+        expect(policy.default.platforms).toEqual({ allow: ['linux/amd64', 'linux/arm64'] });
+        expect(policy.overrides[0]!.platforms).toEqual({ allow: ['windows/amd64'] });
+        expect(DEFAULT_POLICY.default.platforms).toBeUndefined();
+        expect(parsePolicy({}).default.platforms).toBeUndefined();
+        expect(problemsOf({ default: { platforms: { allow: ['linux/amd64', 'Linux/ARM64', 'linux/amd64;rm -rf /'] } } })).toEqual([
+            'default.platforms.allow[1]: platform "Linux/ARM64" is not of the form os/arch[/variant] (lower-case letters, digits, . _ -)',
+            'default.platforms.allow[2]: platform "linux/amd64;rm -rf /" is not of the form os/arch[/variant] (lower-case letters, digits, . _ -)',
+        ]);
+        expect(problemsOf({ default: { platforms: { allow: [] } } })).toEqual(['default.platforms.allow: expected at least one platform (leave "platforms" out to allow every platform)']);
+        expect(problemsOf({ default: { platforms: { allow: ['linux/amd64', 'linux/amd64'] } } })).toEqual(['default.platforms.allow: list each platform once']);
+        expect(problemsOf({ default: { platforms: { deny: ['linux/amd64'] } } })).toContain('default.platforms: Unrecognized key: "deny"');
+    });
+
     it('exports a JSON Schema of the file', () => {
         const schema = policyJsonSchema() as { properties: Record<string, any>; additionalProperties: boolean };
         expect(schema.additionalProperties).toBe(false);
