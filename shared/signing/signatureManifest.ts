@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { descriptorSchema, describe, type OciDescriptor } from './descriptor';
 import {
     COSE_ENVELOPE, JWS_ENVELOPE, NOTARY_SIGNATURE_ARTIFACT_TYPE, NOTARY_THUMBPRINT_ANNOTATION,
-    OCI_CREATED_ANNOTATION, OCI_EMPTY, OCI_EMPTY_DATA_BASE64, OCI_EMPTY_DIGEST, OCI_IMAGE_MANIFEST,
+    OCI_CREATED_ANNOTATION, OCI_EMPTY, OCI_EMPTY_DIGEST, OCI_IMAGE_MANIFEST,
 } from './mediaTypes';
 
 export interface OciManifest {
@@ -21,8 +21,11 @@ export interface OciManifest {
     annotations?: Record<string, string>;
 }
 
-/** OCI image-spec manifest.md "Guidance for an Empty Descriptor". */
-export const EMPTY_CONFIG: OciDescriptor = { mediaType: OCI_EMPTY, digest: OCI_EMPTY_DIGEST, size: 2, data: OCI_EMPTY_DATA_BASE64 };
+/**
+ * OCI image-spec manifest.md "Guidance for an Empty Descriptor", written as the signature
+ * specification's sample writes it (without the optional embedded `data`), so the `{}` blob is pushed.
+ */
+export const EMPTY_CONFIG: OciDescriptor = { mediaType: OCI_EMPTY, digest: OCI_EMPTY_DIGEST, size: 2 };
 
 /** The `io.cncf.notary.x509chain.thumbprint#S256` value: a JSON array string of the chain's SHA-256 fingerprints, leaf first. */
 export function chainThumbprints(chain: Uint8Array[]): string {
