@@ -12,7 +12,6 @@ export const OCI_EMPTY = 'application/vnd.oci.empty.v1+json';
 /** The two-byte `{}` blob of the empty descriptor and its digest (the same constant in every registry). */
 export const OCI_EMPTY_CONTENT = '{}';
 export const OCI_EMPTY_DIGEST = 'sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a';
-export const OCI_EMPTY_DATA_BASE64 = 'e30=';
 
 /** signature-specification.md "Storage": artifactType (and, legacy, config.mediaType) of a signature manifest. */
 export const NOTARY_SIGNATURE_ARTIFACT_TYPE = 'application/vnd.cncf.notary.signature';
