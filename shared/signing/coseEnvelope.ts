@@ -4,17 +4,11 @@
  * Sig_structure (RFC 9052 section 4.4) is re-encoded here so the verifier can check the signature
  * with node:crypto.
  */
+import { Decoder, Encoder, Tag } from './cbor';
 import { AUTHENTIC_SIGNING_TIME, EXPIRY, SIGNING_AGENT, SIGNING_SCHEME, SIGNING_TIME, TIMESTAMP_SIGNATURE, checkCriticalAttributes, isSigningScheme, type EnvelopeParse } from './envelope';
 import { MAX_ENVELOPE_BYTES } from './limits';
 import { NOTARY_PAYLOAD_CONTENT_TYPE } from './mediaTypes';
 import { algorithmForCoseId } from './signatureAlgorithm';
-
-// cbor-x ships a CommonJS build (dist/node.cjs) but its package.json points TypeScript's `require`
-// types at a file it does not publish (index.d.cts), so the CJS build is required directly and typed
-// from its ESM declarations.
-type CborX = typeof import('cbor-x', { with: { 'resolution-mode': 'import' } });
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { Decoder, Encoder, Tag } = require('cbor-x') as CborX;
 
 const COSE_SIGN1_TAG = 18;
 const LABEL_ALG = 1;
