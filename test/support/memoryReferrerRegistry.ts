@@ -25,7 +25,12 @@ export class MemoryReferrerRegistry implements ReferrerRegistry {
         if (this.failWith) throw this.failWith;
         const referrers: OciDescriptor[] = [];
         for (const [digest, { mediaType, bytes }] of this.manifests) {
-            const manifest = JSON.parse(Buffer.from(bytes).toString('utf8')) as { subject?: { digest?: string }; artifactType?: string; config?: { mediaType?: string }; annotations?: Record<string, string> };
+            let manifest: { subject?: { digest?: string }; artifactType?: string; config?: { mediaType?: string }; annotations?: Record<string, string> };
+            try {
+                manifest = JSON.parse(Buffer.from(bytes).toString('utf8')) as typeof manifest;
+            } catch {
+                continue; // content stored as a manifest that is not JSON refers to nothing
+            }
             if (manifest.subject?.digest !== subjectDigest) continue;
             // distribution-spec: artifactType is the manifest's artifactType, else its config.mediaType.
             const type = manifest.artifactType ?? manifest.config?.mediaType;
