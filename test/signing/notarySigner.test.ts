@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
 import { OCI_EMPTY_DIGEST } from '../../shared/signing/mediaTypes';
-import { NotarySigner, type NotarySignature } from '../../shared/signing/notarySigner';
+import { NotarySigner } from '../../shared/signing/notarySigner';
 import { NotaryEnvelopeVerifier } from '../../shared/signing/notaryVerifier';
 import type { SignatureSubject } from '../../shared/signing/ports';
 import { ReferrerNotarySignatureVerifier } from '../../shared/signing/referrerSignatureVerifier';
@@ -185,5 +185,3 @@ describe('the signer refuses what would not verify', () => {
     });
 });
 
-// Keeps the type import used when the file is read alone.
-export type { NotarySignature };
