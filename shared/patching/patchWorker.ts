@@ -3,7 +3,6 @@ import { RegistryError, type Registry } from '../registry/registry';
 import { ScannerError, type Scanner } from '../registry/scanner';
 import type { TaskRunner } from '../registry/taskRunner';
 import type { ScanResultStore } from '../results/scanResultStore';
-import { parseTrivyReportJson } from '../trivy/report';
 import { countFixableOs, decidePatch, patchablePlatform, type VulnerabilityEvidence } from './imageAssessment';
 import type { PatchCheckRequest, PatchImageRequest, PatchRequest } from './patchRequest';
 import type { PatchRequestSink } from './patchRequestSink';
@@ -242,8 +241,7 @@ export class PatchWorker {
             return { eosl: summary.os?.eosl ?? false, fixableOs: countFixableOs(findings), source: `stored-scan:${summary.scanId}`, scanRunId: null };
         }
         const result = await this.deps.scanner.scan({ registry, repository, digest });
-        const report = parseTrivyReportJson(result.reportJson, `scan run ${result.runId}`);
-        return { eosl: report.os?.eosl ?? false, fixableOs: countFixableOs(report.findings), source: 'scan', scanRunId: result.runId };
+        return { eosl: result.report.os?.eosl ?? false, fixableOs: countFixableOs(result.report.findings), source: 'scan', scanRunId: result.runId };
     }
 }
 

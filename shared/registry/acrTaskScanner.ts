@@ -6,6 +6,8 @@ import { SCANNER_WAIT_HEAD_ROOM_SECONDS } from '../config/limits';
 import { buildTrivyScanTask, DEFAULT_TRIVY_DB_REPOSITORIES, type PackageType } from './trivyScanTask';
 import { excerptOf } from './scanReportEnvelope';
 import { errorMessage } from '../errors/errorMessage';
+import { parseTrivyReportJson, type TrivyReport } from '../trivy/report';
+import { reportSubjectMismatch } from '../trivy/reportSubject';
 
 export interface AcrTaskScannerOptions {
     /** The guarded registry's login server: the only registry this scanner will scan. */
@@ -75,8 +77,20 @@ export class AcrTaskScanner implements Scanner {
             );
         }
         const extracted = extractScanReport(log, nonce, runId);
+        // The transport is bound to the run by its nonce and hash; what the report is about is
+        // checked here too, so every caller (push scans, rescans, the patch worker) gets only a
+        // report of the digest it asked for.
+        let report: TrivyReport;
+        try {
+            report = parseTrivyReportJson(extracted.reportJson, `report of run ${runId}`);
+        } catch (err) {
+            throw new ScannerError('report-invalid', `run ${runId}: the report does not parse: ${errorMessage(err)}`, runId, undefined, { cause: err });
+        }
+        const mismatch = reportSubjectMismatch(report, request.digest);
+        if (mismatch) throw new ScannerError('report-invalid', `run ${runId}: ${mismatch}`, runId);
         return {
             reportJson: extracted.reportJson,
+            report,
             trivyVersion: extracted.trivyVersion ?? 'unknown',
             ...(extracted.dbVersion ? { dbVersion: extracted.dbVersion } : {}),
             runId,

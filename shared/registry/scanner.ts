@@ -1,4 +1,5 @@
 import { AcrGuardError } from '../errors/acrGuardError';
+import type { TrivyReport } from '../trivy/report';
 
 /**
  * The scanner port: one vulnerability scan of one image, addressed by digest (what is scanned is
@@ -17,6 +18,8 @@ export interface ScanRequest {
 export interface ScanResult {
     /** Trivy's JSON report, byte for byte as Trivy wrote it (verified against the hash the task printed). */
     readonly reportJson: string;
+    /** The report parsed, and checked to be about the digest that was asked for. */
+    readonly report: TrivyReport;
     readonly trivyVersion: string;
     /** When the vulnerability DB used was built (Trivy's VulnerabilityDB.UpdatedAt); rescans compare it. */
     readonly dbVersion?: string;

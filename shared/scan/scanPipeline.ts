@@ -4,10 +4,9 @@ import type { Verdict } from '../policy/verdict';
 import { ScannerError, type Scanner, type ScanResult } from '../registry/scanner';
 import type { RecordOutcome, ScanRecord, ScanResultStore, ScanSummary } from '../results/scanResultStore';
 import type { Finding } from '../trivy/finding';
-import { parseTrivyReportJson, type TrivyReport } from '../trivy/report';
+import type { TrivyReport } from '../trivy/report';
 import type { MessageParking } from '../storage/parkedMessages';
 import { originalMessageText } from '../storage/queueTrigger';
-import { reportSubjectMismatch } from './reportSubject';
 import { newFindingsSince } from './newFindings';
 import { decodeScanRequest, type ScanRequest } from './scanRequest';
 import type { ScanVerdictEvent, VerdictObserver } from './verdictObserver';
@@ -124,14 +123,9 @@ export class ScanPipeline {
         let result: ScanResult;
         let report: TrivyReport;
         try {
+            // The scanner checks that the report is about this digest (shared/registry/acrTaskScanner.ts).
             result = await this.options.scanner.scan({ registry: request.registry, repository: request.repository, digest: request.digest });
-            try {
-                report = parseTrivyReportJson(result.reportJson, `report of run ${result.runId}`);
-            } catch (err) {
-                throw new ScannerError('report-invalid', `run ${result.runId}: the report does not parse: ${errorMessage(err)}`, result.runId, undefined, { cause: err });
-            }
-            const mismatch = reportSubjectMismatch(report, request.digest);
-            if (mismatch) throw new ScannerError('report-invalid', `run ${result.runId}: ${mismatch}`, result.runId);
+            report = result.report;
         } catch (err) {
             return this.failed(request, scanFailure(err), dequeueCount, stored, log, err);
         }

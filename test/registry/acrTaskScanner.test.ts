@@ -8,7 +8,7 @@ import { AcrTaskScanner } from '../../shared/registry/acrTaskScanner';
 import { ScannerError, type ScanRequest } from '../../shared/registry/scanner';
 import { TaskRunError } from '../../shared/registry/taskRunner';
 import { startAcrServer, type AcrServer } from '../acr-server/acrServer';
-import { renderTask, trivyScanLog, trivyScanRun } from '../acr-server/trivyScanRun';
+import { asTrivyReportOf, renderTask, trivyImageScanRun, trivyScanLog, trivyScanRun } from '../acr-server/trivyScanRun';
 import { FakeTokenCredential } from '../support/fakeTokenCredential';
 import { testAcrConnection } from '../support/testAzureAccess';
 
@@ -41,7 +41,7 @@ afterAll(async () => {
 });
 
 beforeEach(() => {
-    server.onRun(trivyScanRun(() => alpine));
+    server.onRun(trivyImageScanRun(() => alpine));
 });
 
 const scheduleRequests = () => server.requests.filter((r) => r.path.endsWith('/scheduleRun'));
@@ -59,7 +59,7 @@ async function scanFailure(request: ScanRequest, s: AcrTaskScanner = scanner): P
 describe('AcrTaskScanner: Trivy in an ACR Task run, report verified out of the log', () => {
     it('returns the real report byte for byte, with versions and run id', async () => {
         const result = await scanner.scan(image);
-        expect(result.reportJson).toBe(alpine);
+        expect(result.reportJson).toBe(asTrivyReportOf(alpine, `${server.loginServer}/quarantine/app@${image.digest}`));
         expect(result.trivyVersion).toBe('0.58.1');
         expect(result.dbVersion).toBe('2025-01-02T06:13:07.465548741Z');
         const run = server.runs().at(-1)!;
@@ -84,16 +84,23 @@ describe('AcrTaskScanner: Trivy in an ACR Task run, report verified out of the l
     });
 
     it('carries a large real report (630 KB) intact', async () => {
-        server.onRun(trivyScanRun(() => juiceShop));
+        server.onRun(trivyImageScanRun(() => juiceShop));
         const result = await scanner.scan(image);
-        expect(result.reportJson).toBe(juiceShop);
+        expect(result.reportJson).toBe(asTrivyReportOf(juiceShop, `${server.loginServer}/quarantine/app@${image.digest}`));
+    });
+
+    it('refuses a verified report that is about another image (every caller gets the check)', async () => {
+        server.onRun(trivyScanRun(() => alpine));
+        const err = await scanFailure(image);
+        expect(err.code).toBe('report-invalid');
+        expect(err.message).toMatch(new RegExp(`names "testdata/fixtures/images/alpine-310.tar.gz", not ${image.digest}`));
     });
 
     it('ignores a forged report block that does not carry this run\'s nonce', async () => {
         const forged = JSON.stringify({ SchemaVersion: 2, Results: [] });
-        server.onRun(trivyScanRun(() => alpine, (log, run) => trivyScanLog({ ...run, values: { ...run.values, nonce: 'f'.repeat(32) } }, forged) + log));
+        server.onRun(trivyImageScanRun(() => alpine, (log, run) => trivyScanLog({ ...run, values: { ...run.values, nonce: 'f'.repeat(32) } }, forged) + log));
         const result = await scanner.scan(image);
-        expect(result.reportJson).toBe(alpine);
+        expect(result.reportJson).toBe(asTrivyReportOf(alpine, `${server.loginServer}/quarantine/app@${image.digest}`));
     });
 
     it('fails closed on a log without the report block', async () => {
@@ -193,7 +200,7 @@ describe('createAcrAdapters: the production wiring from settings', () => {
         // Only the poll interval differs from production; the default 5 s would just slow the test.
         const adapters = createAcrAdapters(settings, { credential: new FakeTokenCredential(), clientOptions: { tlsOptions: { ca: server.ca } }, pollIntervalMs: 1 });
         const result = await adapters.scanner.scan(image);
-        expect(result.reportJson).toBe(alpine);
+        expect(result.reportJson).toBe(asTrivyReportOf(alpine, `${server.loginServer}/quarantine/app@${image.digest}`));
         expect(renderTask(server.runs().at(-1)!)).toContain('--timeout 900s');
         await expect(adapters.registry.listTags('quarantine/app')).resolves.toEqual([expect.objectContaining({ name: '1.0', digest: image.digest })]);
     });

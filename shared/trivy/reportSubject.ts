@@ -1,4 +1,4 @@
-import type { TrivyReport } from '../trivy/report';
+import type { TrivyReport } from './report';
 
 /**
  * Why a report is not about the image it was asked for, or null when it is. Trivy names what it

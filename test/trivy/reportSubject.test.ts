@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { reportSubjectMismatch } from '../../shared/scan/reportSubject';
+import { reportSubjectMismatch } from '../../shared/trivy/reportSubject';
 
 const digest = `sha256:${'a'.repeat(64)}`;
 const other = `sha256:${'b'.repeat(64)}`;
