@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import type { AzureAccess } from '../shared/azure/azureAccess';
 import type { AppServices } from '../shared/app/createServices';
 import type { VerdictObserver } from '../shared/scan/verdictObserver';
-import { appRoot } from '../shared/scan/appRoot';
+import { appRoot } from '../shared/app/appRoot';
 
 /*
  * The running app's one AppServices, built by the appStart hook (functions/index.ts) from the

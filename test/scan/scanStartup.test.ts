@@ -5,7 +5,7 @@ import { describe, expect, inject, it } from 'vitest';
 // The local host must be imported before anything that registers functions.
 import { startLocalHost } from '../../local-host';
 import { DEFAULT_POLICY, PolicyError } from '../../shared/policy/gatePolicy';
-import { appRoot } from '../../shared/scan/appRoot';
+import { appRoot } from '../../shared/app/appRoot';
 import { loadGatePolicy } from '../../shared/scan/gatePolicySource';
 import { DEFAULT_MAX_DEQUEUE_COUNT, readMaxDequeueCount } from '../../shared/scan/hostRetries';
 
