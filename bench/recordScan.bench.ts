@@ -139,7 +139,7 @@ export async function run(): Promise<void> {
 
         // Rescan of one digest: every row rewritten under a new generation, the old one deleted.
         counters.forEach((c) => c.reset());
-        let start = process.hrtime.bigint();
+        const start = process.hrtime.bigint();
         await store.recordScan({ ...lastScan, scanId: 'bench-rescan', scannedAt: new Date(Date.now() + 1000) });
         const rescanMs = ms(start);
         const rescanRowTrips = store.roundTrips.summaries.count + store.roundTrips.findings.count;

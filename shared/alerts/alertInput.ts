@@ -42,7 +42,7 @@ const MAX_TEXT = 1024;
 const text = z
     .string()
     .transform((v) => {
-        const clean = v.replace(/[\u0000-\u001f\u007f]+/g, ' ');
+        const clean = v.replace(/\p{Cc}+/gu, ' ');
         return clean.length > MAX_TEXT ? `${clean.slice(0, MAX_TEXT - 1)}…` : clean;
     });
 const optionalText = text.nullable().optional();

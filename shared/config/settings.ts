@@ -93,7 +93,7 @@ export const settingsCatalog = {
     // --- Scanner (acr engineer): Trivy in an ACR Task run -------------------------------------
     trivyImage: setting(
         'ACR_GUARD_TRIVY_IMAGE',
-        z.string().regex(/^[a-z0-9.-]+(?::[0-9]+)?\/[a-z0-9._\/-]+(?::[A-Za-z0-9_][A-Za-z0-9._-]{0,127})?(?:@sha256:[a-f0-9]{64})?$/, {
+        z.string().regex(/^[a-z0-9.-]+(?::[0-9]+)?\/[a-z0-9._/-]+(?::[A-Za-z0-9_][A-Za-z0-9._-]{0,127})?(?:@sha256:[a-f0-9]{64})?$/, {
             error: 'expected an image reference with a registry host, such as ghcr.io/aquasecurity/trivy:0.58.1 (pin a digest in production)',
         }).default('ghcr.io/aquasecurity/trivy:0.58.1'),
         'Trivy image the scan task runs (pin by digest in production)',
@@ -101,7 +101,7 @@ export const settingsCatalog = {
     ),
     trivyDbRepositories: setting(
         'ACR_GUARD_TRIVY_DB_REPOSITORIES',
-        z.string().regex(/^[a-z0-9.-]+\/[a-z0-9._\/-]+(?::[A-Za-z0-9_.-]+)?(?:,[a-z0-9.-]+\/[a-z0-9._\/-]+(?::[A-Za-z0-9_.-]+)?)*$/, {
+        z.string().regex(/^[a-z0-9.-]+\/[a-z0-9._/-]+(?::[A-Za-z0-9_.-]+)?(?:,[a-z0-9.-]+\/[a-z0-9._/-]+(?::[A-Za-z0-9_.-]+)?)*$/, {
             error: 'expected a comma-separated list of OCI repositories, such as ghcr.io/aquasecurity/trivy-db:2,public.ecr.aws/aquasecurity/trivy-db:2',
         }).default('ghcr.io/aquasecurity/trivy-db:2,public.ecr.aws/aquasecurity/trivy-db:2')
             .transform((v) => v.split(',')),
@@ -154,7 +154,7 @@ export const settingsCatalog = {
     ),
     copaImage: setting(
         'ACR_GUARD_PATCH_COPA_IMAGE',
-        z.string().regex(/^[a-z0-9.-]+(?::[0-9]+)?\/[a-z0-9._\/-]+(?::[A-Za-z0-9_][A-Za-z0-9._-]{0,127})?(?:@sha256:[a-f0-9]{64})?$/, {
+        z.string().regex(/^[a-z0-9.-]+(?::[0-9]+)?\/[a-z0-9._/-]+(?::[A-Za-z0-9_][A-Za-z0-9._-]{0,127})?(?:@sha256:[a-f0-9]{64})?$/, {
             error: 'expected an image reference with a registry host that contains copa (pin a digest in production)',
         }).default('mcr.microsoft.com/acr/cssc:7260211'),
         'image the patch task runs `copa patch` in (ACR Continuous Patching\'s cssc image bundles copa)',
@@ -162,7 +162,7 @@ export const settingsCatalog = {
     ),
     buildkitImage: setting(
         'ACR_GUARD_PATCH_BUILDKIT_IMAGE',
-        z.string().regex(/^[a-z0-9.-]+(?::[0-9]+)?\/[a-z0-9._\/-]+(?::[A-Za-z0-9_][A-Za-z0-9._-]{0,127})?(?:@sha256:[a-f0-9]{64})?$/, {
+        z.string().regex(/^[a-z0-9.-]+(?::[0-9]+)?\/[a-z0-9._/-]+(?::[A-Za-z0-9_][A-Za-z0-9._-]{0,127})?(?:@sha256:[a-f0-9]{64})?$/, {
             error: 'expected an image reference with a registry host, such as docker.io/moby/buildkit:v0.16.0',
         }).default('docker.io/moby/buildkit:v0.16.0'),
         'BuildKit daemon image copa builds the patch layer with (detached step on tcp://127.0.0.1:8888)',

@@ -105,8 +105,7 @@ function emptyPartial(): Mutable<PartialRegistryEvent> {
  * percent-encode to more than the RowKey's 1 KiB, and the insert would fail on every delivery.
  */
 export function isUsableEventId(id: string): boolean {
-    // eslint-disable-next-line no-control-regex
-    return id.length > 0 && Buffer.byteLength(id, 'utf8') <= MAX_EVENT_ID && !/[\u0000-\u001f\u007f]/.test(id);
+    return id.length > 0 && Buffer.byteLength(id, 'utf8') <= MAX_EVENT_ID && !/\p{Cc}/u.test(id);
 }
 
 const quote = (value: string) => JSON.stringify(value.length > 80 ? `${value.slice(0, 80)}…` : value);
@@ -114,8 +113,8 @@ const quote = (value: string) => JSON.stringify(value.length > 80 ? `${value.sli
 /** Free text for logs and rows: control characters replaced, length capped. */
 function cleanText(value: string | null | undefined, max = MAX_TEXT): string | null {
     if (value === null || value === undefined) return null;
-    // eslint-disable-next-line no-control-regex
-    const cleaned = value.replace(/[\u0000-\u001f\u007f]/g, '?');
+    // \p{Cc}: every control character (C0, DEL and C1), so a value cannot forge log lines.
+    const cleaned = value.replace(/\p{Cc}/gu, '?');
     return cleaned.length > max ? cleaned.slice(0, max) : cleaned;
 }
 

@@ -4,9 +4,10 @@
  * CJS build (dist/node.cjs, what Node's `require` resolves to) is required here and typed from the
  * package's ESM declarations.
  */
+import { createRequire } from 'node:module';
+
 type CborX = typeof import('cbor-x', { with: { 'resolution-mode': 'import' } });
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const cborX = require('cbor-x') as CborX;
+const cborX = createRequire(__filename)('cbor-x') as CborX;
 
 export const { Decoder, Encoder, Tag } = cborX;
 export type Tag = InstanceType<CborX['Tag']>;

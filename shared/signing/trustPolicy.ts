@@ -117,7 +117,7 @@ export function parseTrustedIdentity(identity: string): Array<[string, string]> 
     for (let index = 0; index < body.length; index += 1) {
         const character = body[index]!;
         if (character === '\\' && index + 1 < body.length) {
-            current += `\u0000${body[index + 1]}`;
+            current += `\uE000${body[index + 1]}`;
             index += 1;
         } else if (character === ',') {
             parts.push(current);
@@ -129,10 +129,10 @@ export function parseTrustedIdentity(identity: string): Array<[string, string]> 
     parts.push(current);
     for (const part of parts) {
         // Unescaped spaces around a value are not part of it; escaped ones (\0 marker) are.
-        const trimmed = part.replace(/^ +/, '').replace(/(?<!\u0000) +$/, '');
+        const trimmed = part.replace(/^ +/, '').replace(/(?<!\uE000) +$/, '');
         const at = trimmed.indexOf('=');
         if (at <= 0) return `trusted identity "${identity}" has an RDN without type=value`;
-        attributes.push([trimmed.slice(0, at).trim().toUpperCase(), trimmed.slice(at + 1).replace(/\u0000(.)/g, '$1')]);
+        attributes.push([trimmed.slice(0, at).trim().toUpperCase(), trimmed.slice(at + 1).replace(/\uE000(.)/g, '$1')]);
     }
     const types = new Set(attributes.map(([type]) => type));
     for (const required of ['C', 'ST', 'O']) if (!types.has(required)) return `trusted identity "${identity}" must name C, ST and O`;

@@ -9,8 +9,6 @@ import { startAzurite, type AzuriteInstance } from '../../local-host/azurite';
 import { AlertStore } from '../../shared/alerts/alertStore';
 import { PatchRunStore } from '../../shared/patching/patchRunStore';
 import { PATCH_TASK_YAML } from '../../shared/patching/patchTask';
-import { TableScanResultStore } from '../../shared/results/tableScanResultStore';
-import { readStorageConnection } from '../../shared/config/storageConnection';
 import { poisonQueueOf, queues, tables } from '../../shared/storage/names';
 import { decodeParkedMessage } from '../../shared/storage/parkedMessages';
 import { QueueClient } from '@azure/storage-queue';

@@ -6,7 +6,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // The local host (through appHost) must be imported before anything that registers functions.
 import { startAppHost } from '../support/appHost';
 import { provisionAzurite } from '../support/provisionAzurite';
-import type { LocalHost } from '../../local-host';
 import { startAzurite, type AzuriteInstance } from '../../local-host/azurite';
 import { AlertStore } from '../../shared/alerts/alertStore';
 import { TableScanResultStore } from '../../shared/results/tableScanResultStore';

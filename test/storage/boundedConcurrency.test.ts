@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import pLimit from 'p-limit';
 import { describe, expect, it } from 'vitest';
 
@@ -46,9 +47,9 @@ describe('p-limit: bounded concurrency for storage walks', () => {
     });
 
     it('is the CommonJS build (require works from this CJS project)', () => {
-        // eslint-disable-next-line @typescript-eslint/no-require-imports
-        const required = require('p-limit') as typeof pLimit;
+        const requireHere = createRequire(__filename);
+        const required = requireHere('p-limit') as typeof pLimit;
         expect(typeof required).toBe('function');
-        expect(require('p-limit/package.json').version).toMatch(/^3\./);
+        expect((requireHere('p-limit/package.json') as { version: string }).version).toMatch(/^3\./);
     });
 });
