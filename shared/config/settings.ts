@@ -64,7 +64,7 @@ export const settingsCatalog = {
         'what to do with pushes outside both prefixes: ignore or scan',
         'ignore',
     ),
-    // --- Alerts (shared/alerts; owner: alerts) -------------------------------------------------
+    // --- Alerts (shared/alerts) -------------------------------------------------
     alertTopicEndpoint: setting(
         'ACR_GUARD_ALERT_TOPIC_ENDPOINT',
         // https only: the SDK refuses to send a bearer token over plain http.
@@ -124,7 +124,7 @@ export const settingsCatalog = {
         `Trivy's --timeout for one image scan, in seconds (${MIN_SCAN_TIMEOUT_SECONDS}-${MAX_SCAN_TIMEOUT_SECONDS}: the scan run, with head room, must end within host.json's functionTimeout)`,
         '900',
     ),
-    // --- Continuous patching (shared/patching; owner: patchcycle) -----------------------------
+    // --- Continuous patching (shared/patching) -----------------------------
     patchConfigPath: setting(
         'ACR_GUARD_PATCH_CONFIG_PATH',
         // The file is read and validated at start-up (shared/patching/patchConfigFile.ts, called by
@@ -175,7 +175,7 @@ export const settingsCatalog = {
         'gate policy file (JSON, see `acr-guard policy check`), relative to the app root (the folder holding host.json) or absolute; unset = the built-in default policy',
         'policy/gate-policy.json',
     ),
-    // --- Quarantine gate (shared/gate; owner: gate) ----------------------------------------------
+    // --- Quarantine gate (shared/gate) ----------------------------------------------
     autoPromote: setting(
         'ACR_GUARD_AUTO_PROMOTE',
         booleanFlag.default(true),
@@ -206,7 +206,7 @@ export const settingsCatalog = {
         'how far each reconciliation window reaches back before the last checkpoint (resource logs arrive minutes late)',
         '30',
     ),
-    // --- Continuous scanning (shared/rescan; owner: rescan) ----------------------------------------
+    // --- Continuous scanning (shared/rescan) ----------------------------------------
     rescanSelection: setting(
         'ACR_GUARD_RESCAN_SELECTION',
         z.enum(['all', 'pulled'], { error: 'expected "all" or "pulled"' }).default('all'),

@@ -6,9 +6,9 @@ export type LivePush = RegistryEvent & { readonly repository: string; readonly d
 
 /**
  * The seam for the `live-check` route: intake records the push (event row + digest row) and then
- * hands it here. The gate's quarantine check implements it (functions/index.ts installs it with
- * installLiveCheck); `ignoreLivePushes` is the default when nothing is installed (tests of intake
- * alone). Called at least once per event: implementations must be idempotent. Throwing makes
+ * hands it here. The gate's quarantine check implements it (the composition root,
+ * shared/app/createServices.ts, passes it to IntakeService); `ignoreLivePushes` serves tests of
+ * intake alone. Called at least once per event: implementations must be idempotent. Throwing makes
  * intake throw too, so Event Grid redelivers.
  */
 export interface LivePushObserver {
@@ -20,12 +20,3 @@ export const ignoreLivePushes: LivePushObserver = {
         // Nothing installed: the digest row intake wrote still records the push.
     },
 };
-
-/** Keeps every push it is shown (for tests and for `inspect`-style tooling). */
-export class RecordingLivePushObserver implements LivePushObserver {
-    readonly pushes: LivePush[] = [];
-
-    async livePushed(push: LivePush): Promise<void> {
-        this.pushes.push(push);
-    }
-}

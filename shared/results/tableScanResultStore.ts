@@ -8,7 +8,6 @@ import { tables } from '../storage/names';
 import { emptyCounts, countFindings } from './findingCounts';
 import { findingEntity, groupFindings, storedFinding, type FindingRow } from './findingRows';
 import { imageWithVulnerability, indexEntities, indexKeys, indexQuery } from './indexRows';
-import { RoundTripCounter } from './roundTripCounter';
 import type {
     ImageWithVulnerability,
     RecordOutcome,
@@ -43,13 +42,6 @@ export interface TableScanResultStoreOptions {
     /** Attempts at the ETag-guarded summary write before giving up (default 10). */
     readonly maxSummaryAttempts?: number;
     readonly now?: () => Date;
-}
-
-/** Round trips made through each table's client since construction (or the last reset). */
-export interface ScanResultRoundTrips {
-    readonly summaries: RoundTripCounter;
-    readonly findings: RoundTripCounter;
-    readonly index: RoundTripCounter;
 }
 
 
@@ -121,7 +113,6 @@ function chunksByPartition<T extends { partitionKey: string }>(entities: readonl
  *    Any crash before this step is repaired by the next recordScan of the same digest.
  */
 export class TableScanResultStore implements ScanResultStore {
-    readonly roundTrips: ScanResultRoundTrips;
     private readonly batchConcurrency: number;
     private readonly abandonedAfterMs: number;
     private readonly maxSummaryAttempts: number;
@@ -131,10 +122,6 @@ export class TableScanResultStore implements ScanResultStore {
         private readonly tables: ScanResultTables,
         options: TableScanResultStoreOptions = {},
     ) {
-        this.roundTrips = { summaries: new RoundTripCounter(), findings: new RoundTripCounter(), index: new RoundTripCounter() };
-        this.roundTrips.summaries.attach(tables.summaries);
-        this.roundTrips.findings.attach(tables.findings);
-        this.roundTrips.index.attach(tables.index);
         this.batchConcurrency = options.batchConcurrency ?? 4;
         this.abandonedAfterMs = options.abandonedAfterMs ?? 15 * 60_000;
         this.maxSummaryAttempts = options.maxSummaryAttempts ?? 10;

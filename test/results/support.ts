@@ -3,20 +3,25 @@ import { randomBytes } from 'node:crypto';
 import type { Verdict } from '../../shared/policy/verdict';
 import type { ScanRecord } from '../../shared/results/scanResultStore';
 import { TableScanResultStore, type TableScanResultStoreOptions } from '../../shared/results/tableScanResultStore';
-import { readStorageConnection } from '../../shared/config/storageConnection';
+import { RoundTripCounter } from '../support/roundTripCounter';
 import type { Finding } from '../../shared/trivy/finding';
 
 /** A store on three fresh tables (random names) of the test Azurite. */
 export async function freshStore(connectionString: string, options: TableScanResultStoreOptions = {}) {
     const suffix = randomBytes(4).toString('hex');
     const names = { summaries: `sum${suffix}`, findings: `fnd${suffix}`, index: `idx${suffix}` };
-    const connection = readStorageConnection('TEST', { TEST: connectionString });
-    const store = TableScanResultStore.fromConnection(connection, names, options);
-    await Promise.all(Object.values(names).map((name) => TableClient.fromConnectionString(connectionString, name, { allowInsecureConnection: true }).createTable()));
+    const client = (name: string) => TableClient.fromConnectionString(connectionString, name, { allowInsecureConnection: true });
+    await Promise.all(Object.values(names).map((name) => client(name).createTable()));
+    // The store's clients count their round trips (a pipeline policy of the test's, not the store's).
+    const trips = { summaries: new RoundTripCounter(), findings: new RoundTripCounter(), index: new RoundTripCounter() };
+    const store = new TableScanResultStore(
+        { summaries: trips.summaries.attach(client(names.summaries)), findings: trips.findings.attach(client(names.findings)), index: trips.index.attach(client(names.index)) },
+        options,
+    );
     // A separate, uninstrumented client to look at the raw rows behind the store.
     const rawFindings = TableClient.fromConnectionString(connectionString, names.findings, { allowInsecureConnection: true });
     const rawIndex = TableClient.fromConnectionString(connectionString, names.index, { allowInsecureConnection: true });
-    return { store, names, rawFindings, rawIndex };
+    return { store, trips, names, rawFindings, rawIndex };
 }
 
 export const randomDigest = () => `sha256:${randomBytes(32).toString('hex')}`;

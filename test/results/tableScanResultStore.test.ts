@@ -1,6 +1,7 @@
 import { TableClient } from '@azure/data-tables';
 import { describe, expect, inject, it } from 'vitest';
 import { TableScanResultStore } from '../../shared/results/tableScanResultStore';
+import { RoundTripCounter } from '../support/roundTripCounter';
 import { INDEX_BUCKETS, encodeKeyPart, indexPartition, joinKey, newGeneration, shortHash } from '../../shared/results/tableKeys';
 import { SEVERITIES, isFixable, type Finding } from '../../shared/trivy/finding';
 import { countRows, failVerdict, freshStore, passVerdict, randomDigest, scanOf } from './support';
@@ -12,26 +13,26 @@ const juiceShop = findingsOf(report);
 
 describe('TableScanResultStore against Azurite', () => {
     it('records the juice-shop report: every entry, duplicates at different paths kept apart, in ceil(N/100)+3 round trips', async () => {
-        const { store, rawFindings } = await freshStore(connectionString());
+        const { store, trips, rawFindings } = await freshStore(connectionString());
         const digest = randomDigest();
         const raw = rawEntryCount(report);
         // The report really does repeat one vulnerability, package and version at different paths.
         const sameIdPkgVersion = new Set(juiceShop.map((f) => `${f.vulnerabilityId}|${f.pkgName}|${f.installedVersion}`));
         expect(sameIdPkgVersion.size).toBeLessThan(raw);
 
-        store.roundTrips.summaries.reset();
-        store.roundTrips.findings.reset();
-        store.roundTrips.index.reset();
+        trips.summaries.reset();
+        trips.findings.reset();
+        trips.index.reset();
         const outcome = await store.recordScan(scanOf(digest, juiceShop));
         expect(outcome.status).toBe('recorded');
 
         // Vulnerability rows: 1 summary read + ceil(N/100) batches + 1 summary write + 1 clean-up query.
-        const vulnerabilityRowTrips = store.roundTrips.summaries.count + store.roundTrips.findings.count;
+        const vulnerabilityRowTrips = trips.summaries.count + trips.findings.count;
         expect(vulnerabilityRowTrips).toBeLessThanOrEqual(Math.ceil(raw / 100) + 3);
-        expect(store.roundTrips.findings.methods()['BATCH']).toBe(Math.ceil(raw / 100));
+        expect(trips.findings.methods()['BATCH']).toBe(Math.ceil(raw / 100));
         // Index rows are counted apart: at most one batch per id bucket per 100 ids.
         const ids = new Set(juiceShop.map((f) => f.vulnerabilityId));
-        expect(store.roundTrips.index.count).toBeLessThanOrEqual(INDEX_BUCKETS + Math.ceil(ids.size / 100));
+        expect(trips.index.count).toBeLessThanOrEqual(INDEX_BUCKETS + Math.ceil(ids.size / 100));
 
         const stored = await store.listFindings(digest);
         expect(stored).toHaveLength(raw);
@@ -68,7 +69,7 @@ describe('TableScanResultStore against Azurite', () => {
     });
 
     it('answers "which images carry CVE-X?" with one query, for every vulnerability id', async () => {
-        const { store } = await freshStore(connectionString());
+        const { store, trips } = await freshStore(connectionString());
         const [a, b] = [randomDigest(), randomDigest()];
         const half = juiceShop.filter((_, i) => i % 2 === 0);
         await store.recordScan(scanOf(a, juiceShop));
@@ -77,9 +78,9 @@ describe('TableScanResultStore against Azurite', () => {
         const idsA = new Set(juiceShop.map((f) => f.vulnerabilityId));
         const idsB = new Set(half.map((f) => f.vulnerabilityId));
         for (const id of idsA) {
-            store.roundTrips.index.reset();
+            trips.index.reset();
             const images = await store.imagesWithVulnerability(id);
-            expect(store.roundTrips.index.count).toBe(1);
+            expect(trips.index.count).toBe(1);
             const expected = [a, ...(idsB.has(id) ? [b] : [])].sort();
             expect(images.map((i) => i.digest).sort()).toEqual(expected);
         }
@@ -191,12 +192,14 @@ describe('TableScanResultStore against Azurite', () => {
                 return next(request);
             },
         });
+        const summaryTrips = new RoundTripCounter();
+        summaryTrips.attach(mine.summaries);
         const store = new TableScanResultStore(mine);
         const outcome = await store.recordScan(scanOf(digest, findings, { tag: 'v3', scanId: 'same-scan' }));
         expect(outcome.status).toBe('recorded');
         expect(interleaved).toBe(true);
         // One summary read, a PUT that got 412, a re-read, the PUT that won.
-        expect(store.roundTrips.summaries.methods()).toEqual({ GET: 2, PUT: 2 });
+        expect(summaryTrips.methods()).toEqual({ GET: 2, PUT: 2 });
         expect((await store.getSummary(digest))?.tagsSeen).toEqual(['v1', 'v2', 'v3']);
         expect((await store.getSummary(digest))?.generation).toBe(outcome.generation);
         expect(await countRows(rawFindings, encodeKeyPart(digest))).toBe(30);
@@ -255,8 +258,8 @@ describe('TableScanResultStore against Azurite', () => {
     });
 
     it('refuses a digest that is not a digest before touching storage', async () => {
-        const { store } = await freshStore(connectionString());
+        const { store, trips } = await freshStore(connectionString());
         await expect(store.recordScan(scanOf('sha256:../../etc', juiceShop))).rejects.toThrow();
-        expect(store.roundTrips.summaries.count).toBe(0); // nothing reached storage
+        expect(trips.summaries.count).toBe(0); // nothing reached storage
     });
 });
