@@ -1,13 +1,21 @@
-/**
- * cbor-x, loaded through its CommonJS build. Its package.json points TypeScript's `require` types at
- * a file it does not publish (index.d.cts), so under `module: Node16` a plain import is refused; the
- * CJS build (dist/node.cjs, what Node's `require` resolves to) is required here and typed from the
- * package's ESM declarations.
+import * as cbor from 'cbor';
+
+/*
+ * CBOR (RFC 8949) for COSE envelopes, through node-cbor (`cbor`, pure JavaScript, CommonJS). Maps
+ * always decode to Map, so COSE's integer labels stay numbers; a tag this library does not know
+ * (COSE_Sign1 is 18) decodes to a Tagged value; tag 1 (epoch date/time) decodes to a Date.
  */
-import { createRequire } from 'node:module';
 
-type CborX = typeof import('cbor-x', { with: { 'resolution-mode': 'import' } });
-const cborX = createRequire(__filename)('cbor-x') as CborX;
+/** Decodes exactly one CBOR item; trailing bytes are an error. */
+export function decodeCbor(bytes: Uint8Array): unknown {
+    return cbor.decodeFirstSync(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), { preferMap: true }) as unknown;
+}
 
-export const { Decoder, Encoder, Tag } = cborX;
-export type Tag = InstanceType<CborX['Tag']>;
+export function encodeCbor(value: unknown): Uint8Array {
+    return cbor.encode(value);
+}
+
+/** The tagged item's content when `value` is CBOR tag `tag`, else undefined. */
+export function taggedValue(value: unknown, tag: number): unknown {
+    return value instanceof cbor.Tagged && value.tag === tag ? (value.value as unknown) : undefined;
+}

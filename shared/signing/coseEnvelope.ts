@@ -1,10 +1,10 @@
 /**
  * The COSE envelope of a Notary Project signature (signature-envelope-cose.md): a COSE_Sign1_Tagged
- * object (RFC 9052 section 4.2), `application/cose`. Decoded with cbor-x; the ToBeSigned
+ * object (RFC 9052 section 4.2), `application/cose`. Decoded with node-cbor (./cbor.ts); the ToBeSigned
  * Sig_structure (RFC 9052 section 4.4) is re-encoded here so the verifier can check the signature
  * with node:crypto.
  */
-import { Decoder, Encoder, Tag } from './cbor';
+import { decodeCbor, encodeCbor, taggedValue } from './cbor';
 import { AUTHENTIC_SIGNING_TIME, EXPIRY, SIGNING_AGENT, SIGNING_SCHEME, SIGNING_TIME, TIMESTAMP_SIGNATURE, checkCriticalAttributes, isSigningScheme, type EnvelopeParse } from './envelope';
 import { MAX_ENVELOPE_BYTES } from './limits';
 import { NOTARY_PAYLOAD_CONTENT_TYPE } from './mediaTypes';
@@ -16,15 +16,11 @@ const LABEL_CRIT = 2;
 const LABEL_CONTENT_TYPE = 3;
 const LABEL_X5CHAIN = 33;
 
-// Maps stay Maps (integer labels must not become strings); no cbor-x record extensions.
-const decoder = new Decoder({ mapsAsObjects: false, useRecords: false });
-const encoder = new Encoder({ mapsAsObjects: false, useRecords: false });
-
 function isBytes(value: unknown): value is Uint8Array {
     return value instanceof Uint8Array;
 }
 
-/** RFC 8949 section 3.4.2 epoch date/time (tag 1), which cbor-x decodes to a Date. */
+/** RFC 8949 section 3.4.2 epoch date/time (tag 1), which the decoder turns into a Date. */
 function parseTime(value: unknown, name: string): Date {
     if (value instanceof Date && !Number.isNaN(value.getTime())) return value;
     throw new Error(`${name} is not a CBOR epoch date/time (tag 1)`);
@@ -36,19 +32,19 @@ export function parseCoseEnvelope(bytes: Uint8Array): EnvelopeParse {
     try {
         let decoded: unknown;
         try {
-            decoded = decoder.decode(bytes);
+            decoded = decodeCbor(bytes);
         } catch (error) {
             return { ok: false, reason: `the COSE envelope is not CBOR: ${(error as Error).message}` };
         }
-        if (!(decoded instanceof Tag) || decoded.tag !== COSE_SIGN1_TAG) return { ok: false, reason: 'the COSE envelope is not a COSE_Sign1_Tagged object (CBOR tag 18)' };
-        const parts = decoded.value as unknown;
+        const parts = taggedValue(decoded, COSE_SIGN1_TAG);
+        if (parts === undefined) return { ok: false, reason: 'the COSE envelope is not a COSE_Sign1_Tagged object (CBOR tag 18)' };
         if (!Array.isArray(parts) || parts.length !== 4) return { ok: false, reason: 'COSE_Sign1 must be an array of four items' };
         const [protectedBytes, unprotected, payload, signature] = parts as unknown[];
         if (!isBytes(protectedBytes) || protectedBytes.byteLength === 0) return { ok: false, reason: 'the COSE protected header is not a non-empty byte string' };
         if (!(unprotected instanceof Map)) return { ok: false, reason: 'the COSE unprotected header is not a map' };
         if (!isBytes(payload)) return { ok: false, reason: 'the COSE payload is missing or detached' };
         if (!isBytes(signature)) return { ok: false, reason: 'the COSE signature is not a byte string' };
-        const header = decoder.decode(protectedBytes) as unknown;
+        const header = decodeCbor(protectedBytes);
         if (!(header instanceof Map)) return { ok: false, reason: 'the COSE protected header is not a map' };
         const algorithm = algorithmForCoseId(header.get(LABEL_ALG));
         if (!algorithm) return { ok: false, reason: `COSE alg ${JSON.stringify(header.get(LABEL_ALG))} is not one the Notary Project allows (PS256/384/512, ES256/384/512)` };
@@ -96,5 +92,5 @@ export function parseCoseEnvelope(bytes: Uint8Array): EnvelopeParse {
 
 /** signature-envelope-cose.md "Signature": Sig_structure = ['Signature1', body_protected, h'', payload], CBOR-encoded. */
 export function coseToBeSigned(protectedBytes: Uint8Array, payload: Uint8Array): Uint8Array {
-    return encoder.encode(['Signature1', Buffer.from(protectedBytes), Buffer.alloc(0), Buffer.from(payload)]);
+    return encodeCbor(['Signature1', Buffer.from(protectedBytes), Buffer.alloc(0), Buffer.from(payload)]);
 }
