@@ -7,6 +7,9 @@ import { secretWebhookUrl } from '../validation/webhookUrl';
 import { parseSchedule } from '../validation/patchSchedule';
 import { FUNCTION_TIMEOUT_SECONDS, MAX_PULLED_WITHIN_DAYS, MAX_SCAN_TIMEOUT_SECONDS, MIN_SCAN_TIMEOUT_SECONDS } from './limits';
 
+/** ARM's `roleAssignmentMode` of a registry (Microsoft.ContainerRegistry/registries). */
+export const REGISTRY_ROLE_ASSIGNMENT_MODES = ['AbacRepositoryPermissions', 'LegacyRegistryPermissions'] as const;
+export type RegistryRoleAssignmentMode = (typeof REGISTRY_ROLE_ASSIGNMENT_MODES)[number];
 
 /**
  * Every plain application setting acr-guard reads. Storage connections are read separately
@@ -38,6 +41,16 @@ export const settingsCatalog = {
         httpsUrl.optional(),
         'data-plane endpoint of the registry; defaults to https://<login server>',
         'https://contoso.azurecr.io',
+    ),
+    registryRoleAssignmentMode: setting(
+        'ACR_GUARD_REGISTRY_ROLE_ASSIGNMENT_MODE',
+        // The registry's `properties.roleAssignmentMode` (ARM). On ABAC registries ACR Task runs get no
+        // data-plane access of their own, so runs are scheduled with the caller's identity
+        // (shared/registry/scheduleRunRequest.ts); infra/ sets this from the same parameter that decides
+        // the app's repository roles.
+        z.enum(REGISTRY_ROLE_ASSIGNMENT_MODES, { error: 'expected "AbacRepositoryPermissions" or "LegacyRegistryPermissions"' }).default('AbacRepositoryPermissions'),
+        "permission mode of the guarded registry (az acr show --query roleAssignmentMode): AbacRepositoryPermissions = task runs act with the app's own identity ([caller]), LegacyRegistryPermissions = task runs use the registry's own access",
+        'AbacRepositoryPermissions',
     ),
     armEndpoint: setting(
         'ACR_GUARD_ARM_ENDPOINT',
