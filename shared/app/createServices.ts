@@ -1,6 +1,8 @@
 import type { AzureAccess } from '../azure/azureAccess';
 import type { Settings } from '../config/settings';
 import type { AlertService } from '../alerts/alertService';
+import type { ApiAuth } from '../auth/apiAuth';
+import { apiAuthConfig } from '../auth/apiAuthConfig';
 import type { ApprovalService } from '../gate/approval';
 import type { LockStore } from '../gate/lockStore';
 import type { Reconciler } from '../gate/reconciler';
@@ -68,6 +70,8 @@ export interface AppServices {
     /** The scan pipeline of both scan lanes (`scan-requests`, `rescan-requests`). */
     scanPipeline(): Promise<ScanPipeline>;
     approval(): Promise<ApprovalService>;
+    /** The guard of the HTTP endpoints: `(await services().apiAuth()).requireCaller(request)` (shared/auth/README.md). */
+    apiAuth(): Promise<ApiAuth>;
     reconciler(): Promise<Reconciler>;
     gateStores(): Promise<GateStores>;
     alerts(): Promise<AlertService>;
@@ -85,6 +89,7 @@ export function createServices(settings: Settings, access: AzureAccess, options:
     const patchConfig = loadPatchConfig(settings.patchConfigPath);
     const schedule = parseSchedule(settings.patchSchedule);
     if (!schedule.ok) throw new Error(`ACR_GUARD_PATCH_SCHEDULE: ${schedule.error}`);
+    const authConfig = apiAuthConfig(settings, access.entraAuthorityHost);
     const poll = access.pollIntervalMs;
     const prefixes = { quarantinePrefix: settings.quarantinePrefix, livePrefix: settings.livePrefix };
 
@@ -117,6 +122,9 @@ export function createServices(settings: Settings, access: AzureAccess, options:
         const [{ createAlertService }, s] = await Promise.all([import('../alerts/createAlertService.js'), storage()]);
         return createAlertService(settings, { tableClient: s.table(tables.alerts), azure: access });
     });
+
+    // --- HTTP endpoints: Entra access tokens when configured, else the function key alone ----------
+    const apiAuth = lazy(async (): Promise<ApiAuth> => new (await import('../auth/apiAuth.js')).ApiAuth(authConfig));
 
     // --- the gate: promotion by digest, the live check, approvals, reconciliation ---------------
     const gateLog = {
@@ -290,5 +298,5 @@ export function createServices(settings: Settings, access: AzureAccess, options:
         });
     });
 
-    return { settings, policy, patchConfig, intake, scanPipeline, approval, reconciler, gateStores, alerts, rescanSelection, patching, parking };
+    return { settings, policy, patchConfig, intake, scanPipeline, approval, apiAuth, reconciler, gateStores, alerts, rescanSelection, patching, parking };
 }

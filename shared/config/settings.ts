@@ -58,6 +58,19 @@ export const settingsCatalog = {
         'Azure Resource Manager endpoint',
         'https://management.azure.com',
     ),
+    // --- HTTP endpoints behind Microsoft Entra ID (shared/auth) ----------------------------------
+    apiAuthTenantId: setting(
+        'ACR_GUARD_API_AUTH_TENANT_ID',
+        z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, { error: 'expected a tenant id (a GUID)' }).optional(),
+        'Microsoft Entra tenant whose access tokens the HTTP endpoints accept (set together with ACR_GUARD_API_AUTH_AUDIENCE); unset = Entra auth off, function keys alone (local use only)',
+        '00000000-0000-0000-0000-000000000000',
+    ),
+    apiAuthAudience: setting(
+        'ACR_GUARD_API_AUTH_AUDIENCE',
+        z.string().trim().min(1).max(512).optional(),
+        'audience an access token for the HTTP endpoints must carry: api://<client id> of the app registration (v2 tokens carrying the bare client id are accepted too); unset = Entra auth off',
+        'api://11111111-1111-1111-1111-111111111111',
+    ),
     // --- Routing ----------------------------------------------------------------------------
     quarantinePrefix: setting(
         'ACR_GUARD_QUARANTINE_PREFIX',

@@ -8,6 +8,4 @@ import { STORAGE_CONNECTION } from '../../shared/config/storageConnection';
 export const SETTINGS_AHEAD_OF_THE_APP: Record<string, string> = {
     [`${STORAGE_CONNECTION}__blobServiceUri`]: 'dead-letter replay: blob endpoint of the app storage (identity-based, like the queue/table URIs)',
     ACR_GUARD_DEAD_LETTER_CONTAINER: 'dead-letter replay: container Event Grid dead-letters registry events into (modules/names.bicep deadLetterContainerName)',
-    ACR_GUARD_API_AUTH_TENANT_ID: 'Entra ID token validation of the HTTP endpoints: tenant that issues the tokens; empty = auth off',
-    ACR_GUARD_API_AUTH_AUDIENCE: 'Entra ID token validation of the HTTP endpoints: expected audience api://<apiAuthClientId>; empty = auth off',
 };
