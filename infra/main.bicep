@@ -273,7 +273,7 @@ var appSettings = {
   ACR_GUARD_STORAGE__tableServiceUri: storage.outputs.tableEndpoint
   ACR_GUARD_STORAGE__credential: 'managedidentity'
   ACR_GUARD_STORAGE__clientId: identity.properties.clientId
-  // Event Grid dead letters (infra only so far: the replay timer in the app reads these).
+  // Event Grid dead letters: the replayDeadLetters timer reads them (shared/deadletter).
   ACR_GUARD_STORAGE__blobServiceUri: storage.outputs.blobEndpoint
   ACR_GUARD_DEAD_LETTER_CONTAINER: storage.outputs.deadLetterContainerName
   // Microsoft Entra ID in front of the HTTP endpoints, validated by the app itself as well (Flex

@@ -3,6 +3,7 @@ import type { Settings } from '../config/settings';
 import type { AlertService } from '../alerts/alertService';
 import type { ApiAuth } from '../auth/apiAuth';
 import { apiAuthConfig } from '../auth/apiAuthConfig';
+import type { DeadLetterReplay } from '../deadletter/deadLetterReplay';
 import type { ApprovalService } from '../gate/approval';
 import type { LockStore } from '../gate/lockStore';
 import type { Reconciler } from '../gate/reconciler';
@@ -76,6 +77,8 @@ export interface AppServices {
     gateStores(): Promise<GateStores>;
     alerts(): Promise<AlertService>;
     rescanSelection(): Promise<RescanSelection>;
+    /** Event Grid dead letters replayed through the intake, each with an alert (the replayDeadLetters timer). */
+    deadLetterReplay(): Promise<DeadLetterReplay>;
     patching(): Promise<PatchingService>;
     parking(): Promise<MessageParking>;
 }
@@ -194,6 +197,23 @@ export function createServices(settings: Settings, access: AzureAccess, options:
         });
     });
 
+    // --- Event Grid dead letters: back through the same intake, each one alerted ------------------
+    const deadLetterReplay = lazy(async (): Promise<DeadLetterReplay> => {
+        const [{ DeadLetterReplay }, { createBlobContainerClient }, i, a] = await Promise.all([
+            import('../deadletter/deadLetterReplay.js'),
+            import('../storage/blobContainer.js'),
+            intake(),
+            alerts(),
+        ]);
+        return new DeadLetterReplay({
+            container: createBlobContainerClient(settings.storage, settings.deadLetterContainer, access.credential),
+            intake: i,
+            alerts: a,
+            registry: settings.registryLoginServer,
+            log: { log: (m: string) => console.info(`[dead-letter] ${m}`), warn: (m: string) => console.warn(`[dead-letter] ${m}`), error: (m: string) => console.error(`[dead-letter] ${m}`) },
+        });
+    });
+
     // --- continuous patching ----------------------------------------------------------------------
     const patchRuns = lazy(async () => {
         const [{ PatchRunStore }, s] = await Promise.all([import('../patching/patchRunStore.js'), storage()]);
@@ -298,5 +318,5 @@ export function createServices(settings: Settings, access: AzureAccess, options:
         });
     });
 
-    return { settings, policy, patchConfig, intake, scanPipeline, approval, apiAuth, reconciler, gateStores, alerts, rescanSelection, patching, parking };
+    return { settings, policy, patchConfig, intake, scanPipeline, approval, apiAuth, reconciler, gateStores, alerts, rescanSelection, deadLetterReplay, patching, parking };
 }

@@ -58,6 +58,14 @@ export const settingsCatalog = {
         'Azure Resource Manager endpoint',
         'https://management.azure.com',
     ),
+    // --- Event Grid dead letters (shared/deadletter) ----------------------------------------------
+    deadLetterContainer: setting(
+        'ACR_GUARD_DEAD_LETTER_CONTAINER',
+        // Blob container names: 3-63 lower-case letters, digits and single hyphens.
+        z.string().regex(/^(?=.{3,63}$)[a-z0-9]+(?:-[a-z0-9]+)*$/, { error: 'expected a blob container name such as eventgrid-deadletter' }).default('eventgrid-deadletter'),
+        "blob container (in the app's storage account, ACR_GUARD_STORAGE) Event Grid dead-letters undeliverable registry events into; a timer replays them through the intake",
+        'eventgrid-deadletter',
+    ),
     // --- HTTP endpoints behind Microsoft Entra ID (shared/auth) ----------------------------------
     apiAuthTenantId: setting(
         'ACR_GUARD_API_AUTH_TENANT_ID',
