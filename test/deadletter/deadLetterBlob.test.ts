@@ -13,7 +13,7 @@ describe('parseDeadLetterBlob: a JSON array of dead-lettered events', () => {
             events: [{ event: original, info: { reason: 'MaxDeliveryAttemptsExceeded', deliveryAttempts: 30, lastDeliveryOutcome: 'TimedOut', lastHttpStatusCode: 408, publishTime: '2026-01-02T03:04:05.0265758Z' } }],
         });
         // What the intake gets is an event it understands, exactly as Event Grid would have delivered it.
-        const { outcome } = decideIntake((parsed as { events: { event: unknown }[] }).events[0]!.event, DEFAULT_ROUTING_RULES, 'demo.azurecr.io');
+        const { outcome } = decideIntake((parsed as unknown as { events: { event: unknown }[] }).events[0]!.event, DEFAULT_ROUTING_RULES, 'demo.azurecr.io');
         expect(outcome).toMatchObject({ ok: true, event: { eventId: '831e1650-001e-001b-66ab-eeb76e069631', repository: 'aci-helloworld', tag: 'v1' } });
     });
 
