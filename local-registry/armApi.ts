@@ -32,6 +32,11 @@ export interface ArmApiOptions {
     readonly importPolls: number;
     /** Retry-After on 202 answers, in seconds. */
     readonly retryAfter: string;
+    /**
+     * scheduleRun answers 202 + Location and the Location this many times before 200 with the Run
+     * (the operation's long-running contract in the specs); 0 (default) = 200 at once, as recorded.
+     */
+    readonly scheduleRunPolls?: number;
     /** Where the registry runs the pulling tools from (the plain-HTTP listener), when it has one. */
     readonly pullAddress: () => string | undefined;
     readonly requestInfo: (req: RegistryRequest) => RequestInfo;
@@ -61,6 +66,7 @@ export function armApi(options: ArmApiOptions): (req: RegistryRequest) => Promis
     const { identity, registry, taskRuns, importPolls, retryAfter } = options;
     const { registryResourceId, registryName, subscriptionId, resourceGroup, location, loginServer } = identity;
     const imports = new Map<string, ImportOperation>();
+    const scheduling = new Map<string, { pollsLeft: number; readonly record: RunRecord }>();
 
     const registryBody = () => ({
         id: registryResourceId,
@@ -114,6 +120,9 @@ export function armApi(options: ArmApiOptions): (req: RegistryRequest) => Promis
         },
     });
 
+    const operationLocation = (req: RegistryRequest, operationId: string, apiVersion: string) =>
+        `${req.origin}/subscriptions/${subscriptionId}/providers/Microsoft.ContainerRegistry/locations/${location.toUpperCase()}/operationResults/${operationId}?api-version=${apiVersion}`;
+
     function startImport(req: RegistryRequest, body: unknown, apiVersion: string): Answer {
         const b = body as { source?: { resourceId?: unknown; registryUri?: unknown; sourceImage?: unknown }; targetTags?: unknown; untaggedTargetRepositories?: unknown; mode?: unknown };
         const sourceImage = b?.source?.sourceImage;
@@ -158,7 +167,7 @@ export function armApi(options: ArmApiOptions): (req: RegistryRequest) => Promis
         };
     }
 
-    function scheduleRun(body: unknown, apiVersion: string): Answer {
+    function scheduleRun(req: RegistryRequest, body: unknown, apiVersion: string): Answer {
         const b = body as Record<string, unknown>;
         if (b?.['type'] !== 'EncodedTaskRunRequest') {
             throw new HttpError(400, armError('InvalidRunRequest', 'The local registry runs EncodedTaskRunRequest only.'));
@@ -190,6 +199,11 @@ export function armApi(options: ArmApiOptions): (req: RegistryRequest) => Promis
             ...(pullAddress ? { pullAddress } : {}),
             ...(identity !== undefined ? { sourceRegistryIdentity: identity } : {}),
         }, denied ? () => pullDenied(loginServer) : undefined);
+        if ((options.scheduleRunPolls ?? 0) > 0) {
+            const operationId = `runs-${randomUUID()}`;
+            scheduling.set(operationId, { pollsLeft: options.scheduleRunPolls! - 1, record });
+            return { status: 202, body: null, headers: { Location: operationLocation(req, operationId, apiVersion), 'Retry-After': retryAfter } };
+        }
         // Real ACR answers 200 at once with the run Queued (azure-cli test_acr_abac_run recording).
         return { status: 200, body: runBody(record) };
     }
@@ -204,6 +218,16 @@ export function armApi(options: ArmApiOptions): (req: RegistryRequest) => Promis
         const apiVersion = query.get('api-version');
         if (!apiVersion) throw new HttpError(400, armError('MissingApiVersionParameter', 'The api-version query parameter (?api-version=) is required for all requests.'));
 
+        const runOp = /^\/subscriptions\/[^/]+\/providers\/Microsoft\.ContainerRegistry\/locations\/[^/]+\/operationResults\/(runs-[0-9a-f-]+)$/i.exec(path);
+        if (runOp && req.method === 'GET') {
+            const operation = scheduling.get(runOp[1]!);
+            if (!operation) throw new HttpError(404, armError('ResourceNotFound', `Operation ${runOp[1]} was not found.`));
+            if (operation.pollsLeft > 0) {
+                operation.pollsLeft -= 1;
+                return { status: 202, body: null, headers: { Location: `${req.origin}${path}?api-version=${apiVersion}`, 'Retry-After': retryAfter } };
+            }
+            return { status: 200, body: runBody(operation.record) };
+        }
         const op = /^\/subscriptions\/([^/]+)\/providers\/Microsoft\.ContainerRegistry\/locations\/([^/]+)\/operationResults\/(registries-[0-9a-f-]+)$/i.exec(path);
         if (op && req.method === 'GET') {
             const operation = imports.get(op[3]!);
@@ -230,7 +254,7 @@ export function armApi(options: ArmApiOptions): (req: RegistryRequest) => Promis
         const body = req.body.toString('utf8');
         if (rest === '' && req.method === 'GET') return { status: 200, body: registryBody() };
         if (rest === '/importImage' && req.method === 'POST') return startImport(req, parseJson(body), apiVersion);
-        if (rest === '/scheduleRun' && req.method === 'POST') return scheduleRun(parseJson(body), apiVersion);
+        if (rest === '/scheduleRun' && req.method === 'POST') return scheduleRun(req, parseJson(body), apiVersion);
         const run = /^\/runs\/([A-Za-z0-9-]+)(\/listLogSasUrl)?$/.exec(rest);
         if (run && req.method === 'GET' && !run[2]) {
             const record = await taskRuns.observe(run[1]!);

@@ -58,6 +58,8 @@ export interface LocalRegistryOptions {
     readonly certificate?: SelfSignedCertificate;
     /** How many polls of an import's Location answer 202 before the final answer (default 1). */
     readonly importPollsInProgress?: number;
+    /** scheduleRun answers 202 + Location, polled this many times, before the Run (default 0: 200 at once, as recorded). */
+    readonly scheduleRunPolls?: number;
     /** Retry-After on 202 answers, in seconds (ACR sends 10; tests want 0, the default). */
     readonly retryAfterSeconds?: number;
     /**
@@ -169,6 +171,7 @@ export async function startLocalRegistry(options: LocalRegistryOptions): Promise
         pullAddress: () => pushAddress,
         requestInfo,
         roleAssignmentMode: options.roleAssignmentMode ?? 'AbacRepositoryPermissions',
+        ...(options.scheduleRunPolls !== undefined ? { scheduleRunPolls: options.scheduleRunPolls } : {}),
     });
     const acrMetadata = acrMetadataApi(registry, loginServer, authorize);
     const distribution = distributionApi(registry, authorize, requestInfo);

@@ -96,6 +96,22 @@ describe('task runs on an ABAC registry (the default mode)', () => {
     });
 });
 
+describe('scheduleRun answered as a long-running operation (202 + Location)', () => {
+    it('follows the Location through the same pipeline until the Run, then the run completes', async () => {
+        const lro = await startAcrServer({ azuriteConnectionString: inject('azuriteConnectionString'), scheduleRunPolls: 3 });
+        try {
+            lro.onRun(() => ({ status: 'Succeeded', log: 'done\n' }));
+            const run = await complete(new AcrTaskRunner(testAcrConnection(lro), { schedulePollIntervalMs: 1 }));
+            expect(run.state.status).toBe('Succeeded');
+            const polls = lro.requests.filter((r) => r.path.includes('/operationResults/runs-'));
+            expect(polls.map((r) => r.status)).toEqual([202, 202, 200]);
+            expect(lro.runs().find((r) => r.runId === run.runId)!.sourceRegistryIdentity).toBe('[caller]');
+        } finally {
+            await lro.close();
+        }
+    });
+});
+
 describe('task runs on a legacy-mode registry', () => {
     it('work without credentials, and the runner sends none there', async () => {
         const runner = new AcrTaskRunner(testAcrConnection(legacy), { schedulePollIntervalMs: 1, roleAssignmentMode: 'LegacyRegistryPermissions' });
