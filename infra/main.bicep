@@ -232,6 +232,8 @@ var appSettings = {
   ACR_GUARD_REGISTRY_LOGIN_SERVER: registryIntegration.outputs.loginServer
   ACR_GUARD_REGISTRY_RESOURCE_ID: registryIntegration.outputs.registryId
   ACR_GUARD_REGISTRY_ENDPOINT: 'https://${registryIntegration.outputs.loginServer}'
+  // Task runs on ABAC registries carry the caller identity ([caller]); the same parameter decides the roles.
+  ACR_GUARD_REGISTRY_ROLE_ASSIGNMENT_MODE: registryRoleAssignmentMode
   ACR_GUARD_ARM_ENDPOINT: endsWith(armEndpoint, '/') ? substring(armEndpoint, 0, max(0, length(armEndpoint) - 1)) : armEndpoint
   ACR_GUARD_QUARANTINE_PREFIX: quarantinePrefix
   ACR_GUARD_LIVE_PREFIX: livePrefix
@@ -271,7 +273,7 @@ var appSettings = {
   ACR_GUARD_STORAGE__tableServiceUri: storage.outputs.tableEndpoint
   ACR_GUARD_STORAGE__credential: 'managedidentity'
   ACR_GUARD_STORAGE__clientId: identity.properties.clientId
-  // Event Grid dead letters (infra only so far: the replay timer in the app reads these).
+  // Event Grid dead letters: the replayDeadLetters timer reads them (shared/deadletter).
   ACR_GUARD_STORAGE__blobServiceUri: storage.outputs.blobEndpoint
   ACR_GUARD_DEAD_LETTER_CONTAINER: storage.outputs.deadLetterContainerName
   // Microsoft Entra ID in front of the HTTP endpoints, validated by the app itself as well (Flex

@@ -2,7 +2,17 @@ import { randomUUID } from 'node:crypto';
 import type { RequestInfo } from './eventGridEvents';
 import { armError, HttpError, parseJson, type Answer, type RegistryRequest } from './httpAnswer';
 import type { RegistryState } from './registryState';
-import type { RunRecord, TaskRuns } from './taskRuns';
+import type { RunOutcome, RunRecord, TaskRuns } from './taskRuns';
+
+/** ARM's `roleAssignmentMode` of a registry. */
+export type RoleAssignmentMode = 'AbacRepositoryPermissions' | 'LegacyRegistryPermissions';
+
+/**
+ * The first (and only) ACR Tasks API version whose run requests carry
+ * `credentials.sourceRegistry.identity` (azure-rest-api-specs, RegistryTasks/main.tsp and models.tsp).
+ * Older versions have no such field, so ARM would drop it: the local registry ignores it there too.
+ */
+const IDENTITY_API_VERSION = '2025-03-01-preview';
 
 /** Who the registry is in ARM's eyes. */
 export interface ArmIdentity {
@@ -22,9 +32,20 @@ export interface ArmApiOptions {
     readonly importPolls: number;
     /** Retry-After on 202 answers, in seconds. */
     readonly retryAfter: string;
+    /**
+     * scheduleRun answers 202 + Location and the Location this many times before 200 with the Run
+     * (the operation's long-running contract in the specs); 0 (default) = 200 at once, as recorded.
+     */
+    readonly scheduleRunPolls?: number;
     /** Where the registry runs the pulling tools from (the plain-HTTP listener), when it has one. */
     readonly pullAddress: () => string | undefined;
     readonly requestInfo: (req: RegistryRequest) => RequestInfo;
+    /**
+     * The registry's permission mode. ABAC (the default, as acr-guard deploys registries and as
+     * Microsoft announced for all registries): a task run has no data-plane access of its own, so a
+     * run scheduled without `credentials.sourceRegistry.identity` fails when it pulls.
+     */
+    readonly roleAssignmentMode: RoleAssignmentMode;
 }
 
 type ImportResult = { ok: true } | { ok: false; code: string; message: string };
@@ -45,6 +66,7 @@ export function armApi(options: ArmApiOptions): (req: RegistryRequest) => Promis
     const { identity, registry, taskRuns, importPolls, retryAfter } = options;
     const { registryResourceId, registryName, subscriptionId, resourceGroup, location, loginServer } = identity;
     const imports = new Map<string, ImportOperation>();
+    const scheduling = new Map<string, { pollsLeft: number; readonly record: RunRecord }>();
 
     const registryBody = () => ({
         id: registryResourceId,
@@ -74,6 +96,7 @@ export function armApi(options: ArmApiOptions): (req: RegistryRequest) => Promis
             networkRuleBypassOptions: 'AzureServices',
             zoneRedundancy: 'Disabled',
             anonymousPullEnabled: false,
+            roleAssignmentMode: options.roleAssignmentMode,
         },
     });
 
@@ -96,6 +119,9 @@ export function armApi(options: ArmApiOptions): (req: RegistryRequest) => Promis
             provisioningState: 'Succeeded',
         },
     });
+
+    const operationLocation = (req: RegistryRequest, operationId: string, apiVersion: string) =>
+        `${req.origin}/subscriptions/${subscriptionId}/providers/Microsoft.ContainerRegistry/locations/${location.toUpperCase()}/operationResults/${operationId}?api-version=${apiVersion}`;
 
     function startImport(req: RegistryRequest, body: unknown, apiVersion: string): Answer {
         const b = body as { source?: { resourceId?: unknown; registryUri?: unknown; sourceImage?: unknown }; targetTags?: unknown; untaggedTargetRepositories?: unknown; mode?: unknown };
@@ -141,7 +167,7 @@ export function armApi(options: ArmApiOptions): (req: RegistryRequest) => Promis
         };
     }
 
-    function scheduleRun(body: unknown): Answer {
+    function scheduleRun(req: RegistryRequest, body: unknown, apiVersion: string): Answer {
         const b = body as Record<string, unknown>;
         if (b?.['type'] !== 'EncodedTaskRunRequest') {
             throw new HttpError(400, armError('InvalidRunRequest', 'The local registry runs EncodedTaskRunRequest only.'));
@@ -156,6 +182,12 @@ export function armApi(options: ArmApiOptions): (req: RegistryRequest) => Promis
             }
         }
         const pullAddress = options.pullAddress();
+        const identity = apiVersion >= IDENTITY_API_VERSION ? sourceRegistryIdentity(b['credentials']) : undefined;
+        // On an ABAC registry a run without an identity is accepted and queued like any other, and
+        // then cannot pull from its own registry (docs: quick runs "no longer have default data-plane
+        // access"). The real run's log text is not recorded anywhere we could read: this one is modelled
+        // on docker's denial, and nothing should branch on it beyond the Failed status.
+        const denied = options.roleAssignmentMode === 'AbacRepositoryPermissions' && identity === undefined;
         const record = taskRuns.schedule({
             taskYaml: decodeBase64(b['encodedTaskContent']),
             values,
@@ -165,7 +197,13 @@ export function armApi(options: ArmApiOptions): (req: RegistryRequest) => Promis
             registry,
             loginServer,
             ...(pullAddress ? { pullAddress } : {}),
-        });
+            ...(identity !== undefined ? { sourceRegistryIdentity: identity } : {}),
+        }, denied ? () => pullDenied(loginServer) : undefined);
+        if ((options.scheduleRunPolls ?? 0) > 0) {
+            const operationId = `runs-${randomUUID()}`;
+            scheduling.set(operationId, { pollsLeft: options.scheduleRunPolls! - 1, record });
+            return { status: 202, body: null, headers: { Location: operationLocation(req, operationId, apiVersion), 'Retry-After': retryAfter } };
+        }
         // Real ACR answers 200 at once with the run Queued (azure-cli test_acr_abac_run recording).
         return { status: 200, body: runBody(record) };
     }
@@ -180,6 +218,16 @@ export function armApi(options: ArmApiOptions): (req: RegistryRequest) => Promis
         const apiVersion = query.get('api-version');
         if (!apiVersion) throw new HttpError(400, armError('MissingApiVersionParameter', 'The api-version query parameter (?api-version=) is required for all requests.'));
 
+        const runOp = /^\/subscriptions\/[^/]+\/providers\/Microsoft\.ContainerRegistry\/locations\/[^/]+\/operationResults\/(runs-[0-9a-f-]+)$/i.exec(path);
+        if (runOp && req.method === 'GET') {
+            const operation = scheduling.get(runOp[1]!);
+            if (!operation) throw new HttpError(404, armError('ResourceNotFound', `Operation ${runOp[1]} was not found.`));
+            if (operation.pollsLeft > 0) {
+                operation.pollsLeft -= 1;
+                return { status: 202, body: null, headers: { Location: `${req.origin}${path}?api-version=${apiVersion}`, 'Retry-After': retryAfter } };
+            }
+            return { status: 200, body: runBody(operation.record) };
+        }
         const op = /^\/subscriptions\/([^/]+)\/providers\/Microsoft\.ContainerRegistry\/locations\/([^/]+)\/operationResults\/(registries-[0-9a-f-]+)$/i.exec(path);
         if (op && req.method === 'GET') {
             const operation = imports.get(op[3]!);
@@ -206,7 +254,7 @@ export function armApi(options: ArmApiOptions): (req: RegistryRequest) => Promis
         const body = req.body.toString('utf8');
         if (rest === '' && req.method === 'GET') return { status: 200, body: registryBody() };
         if (rest === '/importImage' && req.method === 'POST') return startImport(req, parseJson(body), apiVersion);
-        if (rest === '/scheduleRun' && req.method === 'POST') return scheduleRun(parseJson(body));
+        if (rest === '/scheduleRun' && req.method === 'POST') return scheduleRun(req, parseJson(body), apiVersion);
         const run = /^\/runs\/([A-Za-z0-9-]+)(\/listLogSasUrl)?$/.exec(rest);
         if (run && req.method === 'GET' && !run[2]) {
             const record = await taskRuns.observe(run[1]!);
@@ -220,6 +268,20 @@ export function armApi(options: ArmApiOptions): (req: RegistryRequest) => Promis
         }
         throw new HttpError(404, armError('NotFound', `No route for ${req.method} ${path}`));
     };
+}
+
+/** `credentials.sourceRegistry.identity` of a run request, when it is a non-empty string. */
+function sourceRegistryIdentity(credentials: unknown): string | undefined {
+    const identity = (credentials as { sourceRegistry?: { identity?: unknown } } | undefined)?.sourceRegistry?.identity;
+    return typeof identity === 'string' && identity !== '' ? identity : undefined;
+}
+
+/** What a run on an ABAC registry without the caller's (or a managed) identity ends as: its first pull is denied. */
+function pullDenied(loginServer: string): RunOutcome {
+    const message =
+        `pull access denied for ${loginServer}: the registry uses ABAC repository permissions and the run has no identity ` +
+        `(schedule it with credentials.sourceRegistry.identity, e.g. "[caller]", api-version ${IDENTITY_API_VERSION} or later)`;
+    return { status: 'Failed', log: `Error response from daemon: ${message}: denied: requested access to the resource is denied\n`, errorMessage: message };
 }
 
 /** `repo@sha256:…` → [repo, digest]; `repo:tag` → [repo, tag]; `repo` → [repo, 'latest']. */

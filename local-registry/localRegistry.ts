@@ -4,7 +4,7 @@ import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { userInfo } from 'node:os';
 import { acrMetadataApi, type Authorize } from './acrMetadataApi';
-import { armApi } from './armApi';
+import { armApi, type RoleAssignmentMode } from './armApi';
 import { ContentStore } from './contentStore';
 import { DataPlaneTokens } from './dataPlaneAuth';
 import { distributionApi } from './distributionApi';
@@ -58,8 +58,15 @@ export interface LocalRegistryOptions {
     readonly certificate?: SelfSignedCertificate;
     /** How many polls of an import's Location answer 202 before the final answer (default 1). */
     readonly importPollsInProgress?: number;
+    /** scheduleRun answers 202 + Location, polled this many times, before the Run (default 0: 200 at once, as recorded). */
+    readonly scheduleRunPolls?: number;
     /** Retry-After on 202 answers, in seconds (ACR sends 10; tests want 0, the default). */
     readonly retryAfterSeconds?: number;
+    /**
+     * The registry's permission mode (`properties.roleAssignmentMode`). Default ABAC, as acr-guard's
+     * deployment: a task run scheduled without `credentials.sourceRegistry.identity` fails its pull.
+     */
+    readonly roleAssignmentMode?: RoleAssignmentMode;
     /** Where one-line diagnostics go (undelivered events). Default: console.warn. */
     readonly log?: (line: string) => void;
 }
@@ -163,6 +170,8 @@ export async function startLocalRegistry(options: LocalRegistryOptions): Promise
         retryAfter: String(options.retryAfterSeconds ?? 0),
         pullAddress: () => pushAddress,
         requestInfo,
+        roleAssignmentMode: options.roleAssignmentMode ?? 'AbacRepositoryPermissions',
+        ...(options.scheduleRunPolls !== undefined ? { scheduleRunPolls: options.scheduleRunPolls } : {}),
     });
     const acrMetadata = acrMetadataApi(registry, loginServer, authorize);
     const distribution = distributionApi(registry, authorize, requestInfo);
@@ -300,3 +309,4 @@ function safeUserName(): string | undefined {
 
 export { MEDIA_TYPES, RegistryState } from './registryState';
 export type { RunOutcome, RunStatus, ScheduledRun, RunBehaviour, TaskExecutor } from './taskRuns';
+export type { RoleAssignmentMode } from './armApi';

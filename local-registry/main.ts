@@ -17,7 +17,9 @@ const USAGE = `Usage: node dist/local-registry/main.js [options]
   --data-dir DIR       where images, tags and the TLS certificate are kept (default ./.local-registry)
   --azurite CONN       Azurite connection string for task run logs (default: Azurite on 127.0.0.1:10000-10002)
   --login-server HOST  the name the registry answers as (default localhost:<port>)
-  --registry-name NAME the ARM registry name (default acrguardlocal)`;
+  --registry-name NAME the ARM registry name (default acrguardlocal)
+  --role-assignment-mode MODE  AbacRepositoryPermissions (default: task runs need the caller identity)
+                       or LegacyRegistryPermissions`;
 
 const DEV_ACCOUNT = 'devstoreaccount1';
 // The public, documented Azurite development account key (not a secret).
@@ -53,6 +55,7 @@ async function main(): Promise<void> {
             azurite: { type: 'string' },
             'login-server': { type: 'string' },
             'registry-name': { type: 'string' },
+            'role-assignment-mode': { type: 'string' },
             help: { type: 'boolean' },
         },
     });
@@ -65,6 +68,10 @@ async function main(): Promise<void> {
     const dataDir = resolve(values['data-dir'] ?? '.local-registry');
     mkdirSync(dataDir, { recursive: true });
     if (values['webhook-url'] !== undefined) new URL(values['webhook-url']);
+    const mode = values['role-assignment-mode'] ?? 'AbacRepositoryPermissions';
+    if (mode !== 'AbacRepositoryPermissions' && mode !== 'LegacyRegistryPermissions') {
+        throw new Error(`--role-assignment-mode must be AbacRepositoryPermissions or LegacyRegistryPermissions, got ${JSON.stringify(mode)}`);
+    }
     const registry = await startLocalRegistry({
         azuriteConnectionString: values.azurite ?? AZURITE,
         httpPort,
@@ -73,6 +80,7 @@ async function main(): Promise<void> {
         loginServer: values['login-server'] ?? `localhost:${httpPort}`,
         ...(values['registry-name'] ? { registryName: values['registry-name'] } : {}),
         ...(values['webhook-url'] ? { webhookUrl: values['webhook-url'] } : {}),
+        roleAssignmentMode: mode,
         log: (line) => console.error(line),
     });
     const caFile = join(dataDir, 'tls', 'cert.pem');
@@ -85,6 +93,7 @@ async function main(): Promise<void> {
     console.log(`  ACR_GUARD_REGISTRY_RESOURCE_ID=${registry.registryResourceId}`);
     console.log(`  ACR_GUARD_REGISTRY_ENDPOINT=${registry.registryEndpoint}`);
     console.log(`  ACR_GUARD_ARM_ENDPOINT=${registry.armEndpoint}`);
+    console.log(`  ACR_GUARD_REGISTRY_ROLE_ASSIGNMENT_MODE=${mode}`);
     const stop = () => void registry.close().then(() => process.exit(0));
     process.on('SIGINT', stop);
     process.on('SIGTERM', stop);

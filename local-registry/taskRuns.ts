@@ -19,6 +19,8 @@ export interface ScheduledRun {
     readonly loginServer: string;
     /** `host:port` of the plain-HTTP listener on this machine (for tools that pull), when there is one. */
     readonly pullAddress?: string;
+    /** `credentials.sourceRegistry.identity` the run was scheduled with (`[caller]`, `[system]`, a client id), when any. */
+    readonly sourceRegistryIdentity?: string;
 }
 
 export type RunStatus = 'Succeeded' | 'Failed' | 'Canceled' | 'Error' | 'Timeout';
@@ -75,14 +77,15 @@ export class TaskRuns {
         return [...this.runs.values()].map((r) => r.scheduled);
     }
 
-    schedule(input: Omit<ScheduledRun, 'runId'>): RunRecord {
+    /** `executor` replaces the configured behaviour for this run only (a run the registry itself fails). */
+    schedule(input: Omit<ScheduledRun, 'runId'>, executor?: TaskExecutor): RunRecord {
         this.counter += 1;
         // ACR run ids are short: a registry-specific two-letter prefix and a base-36 counter ("cf1").
         const runId = `ca${this.counter.toString(36)}`;
         const record: RunRecord = { scheduled: { ...input, runId }, createTime: new Date().toISOString(), status: 'Queued' };
         this.runs.set(runId, record);
         Promise.resolve()
-            .then(() => this.behaviour(record.scheduled))
+            .then(() => (executor ?? this.behaviour)(record.scheduled))
             .then(
                 (outcome) => (record.outcome = outcome),
                 (err: unknown) => (record.outcome = { status: 'Error', log: `the task executor failed: ${String(err)}\n`, errorMessage: String(err) }),

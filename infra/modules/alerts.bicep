@@ -155,7 +155,7 @@ var blindRules = [
   {
     // The Functions host logs "Message has reached MaxDequeueCount of N. Moving message to queue
     // '<queue>-poison'." (queues extension; wording unverified on a live app). Messages the app parks
-    // itself are matched by an "ACR_GUARD_PARKED " log line (app side: not written yet).
+    // itself are matched by an "ACR_GUARD_PARKED " log line (shared/storage/parkedMessages.ts).
     key: 'poison-queue'
     displayName: 'acr-guard: message parked in a poison queue'
     description: 'A scan, rescan or patch request failed every attempt (or was invalid) and now sits in a <queue>-poison queue: that image is not being scanned or patched.'

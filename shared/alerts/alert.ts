@@ -14,6 +14,7 @@ export const KNOWN_ALERT_KINDS = [
     'scan-failed',
     'scan-error',
     'patch-failed',
+    'event-dead-lettered',
 ] as const;
 export type KnownAlertKind = (typeof KNOWN_ALERT_KINDS)[number];
 // `string & {}` keeps editor completion for the known kinds while allowing new ones.

@@ -13,6 +13,7 @@ export const DEFAULT_SEVERITY: Readonly<Record<KnownAlertKind, AlertSeverity>> =
     'scan-failed': 'medium', // stays in quarantine; the gate did its job
     'patch-failed': 'medium', // image stays unpatched, nothing new exposed
     'scan-error': 'low', // unscannable stays in quarantine (fail closed); ops should look
+    'event-dead-lettered': 'high', // Event Grid gave up on a registry event: acr-guard saw it late (replayed), e.g. a live push checked hours after it happened
 };
 
 /** Severity for kinds this table does not know. */
@@ -52,6 +53,11 @@ export function describeAlert(kind: AlertKind, subject: AlertSubject, details: A
             return { title: `Scan failed the gate: ${shortRef(subject)}`, message: `${ref} stays in quarantine${why ? `: ${why}` : ''}.` };
         case 'scan-error':
             return { title: `Scan error: ${shortRef(subject)}`, message: `${ref} could not be scanned and stays in quarantine${why ? `: ${why}` : ''}.` };
+        case 'event-dead-lettered':
+            return {
+                title: `Event dead-lettered: ${shortRef(subject)}`,
+                message: `Event Grid could not deliver a registry event about ${ref}${why ? ` (${why})` : ''}; it was replayed from the dead-letter container.`,
+            };
         case 'patch-failed':
             return { title: `Patch failed: ${shortRef(subject)}`, message: `Patching ${ref} failed${why ? `: ${why}` : ''}.` };
         default:

@@ -1,6 +1,9 @@
 import type { AzureAccess } from '../azure/azureAccess';
 import type { Settings } from '../config/settings';
 import type { AlertService } from '../alerts/alertService';
+import type { ApiAuth } from '../auth/apiAuth';
+import { apiAuthConfig } from '../auth/apiAuthConfig';
+import type { DeadLetterReplay } from '../deadletter/deadLetterReplay';
 import type { ApprovalService } from '../gate/approval';
 import type { LockStore } from '../gate/lockStore';
 import type { Reconciler } from '../gate/reconciler';
@@ -68,10 +71,14 @@ export interface AppServices {
     /** The scan pipeline of both scan lanes (`scan-requests`, `rescan-requests`). */
     scanPipeline(): Promise<ScanPipeline>;
     approval(): Promise<ApprovalService>;
+    /** The guard of the HTTP endpoints: `(await services().apiAuth()).requireCaller(request)` (shared/auth/README.md). */
+    apiAuth(): Promise<ApiAuth>;
     reconciler(): Promise<Reconciler>;
     gateStores(): Promise<GateStores>;
     alerts(): Promise<AlertService>;
     rescanSelection(): Promise<RescanSelection>;
+    /** Event Grid dead letters replayed through the intake, each with an alert (the replayDeadLetters timer). */
+    deadLetterReplay(): Promise<DeadLetterReplay>;
     patching(): Promise<PatchingService>;
     parking(): Promise<MessageParking>;
 }
@@ -85,6 +92,7 @@ export function createServices(settings: Settings, access: AzureAccess, options:
     const patchConfig = loadPatchConfig(settings.patchConfigPath);
     const schedule = parseSchedule(settings.patchSchedule);
     if (!schedule.ok) throw new Error(`ACR_GUARD_PATCH_SCHEDULE: ${schedule.error}`);
+    const authConfig = apiAuthConfig(settings, access.entraAuthorityHost);
     const poll = access.pollIntervalMs;
     const prefixes = { quarantinePrefix: settings.quarantinePrefix, livePrefix: settings.livePrefix };
 
@@ -117,6 +125,9 @@ export function createServices(settings: Settings, access: AzureAccess, options:
         const [{ createAlertService }, s] = await Promise.all([import('../alerts/createAlertService.js'), storage()]);
         return createAlertService(settings, { tableClient: s.table(tables.alerts), azure: access });
     });
+
+    // --- HTTP endpoints: Entra access tokens when configured, else the function key alone ----------
+    const apiAuth = lazy(async (): Promise<ApiAuth> => new (await import('../auth/apiAuth.js')).ApiAuth(authConfig));
 
     // --- the gate: promotion by digest, the live check, approvals, reconciliation ---------------
     const gateLog = {
@@ -183,6 +194,23 @@ export function createServices(settings: Settings, access: AzureAccess, options:
             livePushes: { livePushed: async (push, log) => (await liveCheck()).livePushed(push, log) },
             rules: { quarantinePrefix: settings.quarantinePrefix, livePrefix: settings.livePrefix, otherRepositories: settings.otherRepositories },
             defaultRegistry: settings.registryLoginServer,
+        });
+    });
+
+    // --- Event Grid dead letters: back through the same intake, each one alerted ------------------
+    const deadLetterReplay = lazy(async (): Promise<DeadLetterReplay> => {
+        const [{ DeadLetterReplay }, { createBlobContainerClient }, i, a] = await Promise.all([
+            import('../deadletter/deadLetterReplay.js'),
+            import('../storage/blobContainer.js'),
+            intake(),
+            alerts(),
+        ]);
+        return new DeadLetterReplay({
+            container: createBlobContainerClient(settings.storage, settings.deadLetterContainer, access.credential),
+            intake: i,
+            alerts: a,
+            registry: settings.registryLoginServer,
+            log: { log: (m: string) => console.info(`[dead-letter] ${m}`), warn: (m: string) => console.warn(`[dead-letter] ${m}`), error: (m: string) => console.error(`[dead-letter] ${m}`) },
         });
     });
 
@@ -290,5 +318,5 @@ export function createServices(settings: Settings, access: AzureAccess, options:
         });
     });
 
-    return { settings, policy, patchConfig, intake, scanPipeline, approval, reconciler, gateStores, alerts, rescanSelection, patching, parking };
+    return { settings, policy, patchConfig, intake, scanPipeline, approval, apiAuth, reconciler, gateStores, alerts, rescanSelection, deadLetterReplay, patching, parking };
 }

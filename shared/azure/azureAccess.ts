@@ -29,6 +29,11 @@ export interface AzureAccess {
     readonly pollIntervalMs?: number;
     /** Page size of registry catalog/tag listings; undefined: ACR's 100. Tests set it small to exercise paging. */
     readonly listPageSize?: number;
+    /**
+     * Where the Entra tenant's token signing keys are fetched from (`<host>/<tenant>/discovery/v2.0/keys`);
+     * undefined: https://login.microsoftonline.com. Tests point it at a local JWKS server.
+     */
+    readonly entraAuthorityHost?: string;
 }
 
 /**

@@ -7,6 +7,9 @@ import { secretWebhookUrl } from '../validation/webhookUrl';
 import { parseSchedule } from '../validation/patchSchedule';
 import { FUNCTION_TIMEOUT_SECONDS, MAX_PULLED_WITHIN_DAYS, MAX_SCAN_TIMEOUT_SECONDS, MIN_SCAN_TIMEOUT_SECONDS } from './limits';
 
+/** ARM's `roleAssignmentMode` of a registry (Microsoft.ContainerRegistry/registries). */
+export const REGISTRY_ROLE_ASSIGNMENT_MODES = ['AbacRepositoryPermissions', 'LegacyRegistryPermissions'] as const;
+export type RegistryRoleAssignmentMode = (typeof REGISTRY_ROLE_ASSIGNMENT_MODES)[number];
 
 /**
  * Every plain application setting acr-guard reads. Storage connections are read separately
@@ -39,11 +42,42 @@ export const settingsCatalog = {
         'data-plane endpoint of the registry; defaults to https://<login server>',
         'https://contoso.azurecr.io',
     ),
+    registryRoleAssignmentMode: setting(
+        'ACR_GUARD_REGISTRY_ROLE_ASSIGNMENT_MODE',
+        // The registry's `properties.roleAssignmentMode` (ARM). On ABAC registries ACR Task runs get no
+        // data-plane access of their own, so runs are scheduled with the caller's identity
+        // (shared/registry/scheduleRunRequest.ts); infra/ sets this from the same parameter that decides
+        // the app's repository roles.
+        z.enum(REGISTRY_ROLE_ASSIGNMENT_MODES, { error: 'expected "AbacRepositoryPermissions" or "LegacyRegistryPermissions"' }).default('AbacRepositoryPermissions'),
+        "permission mode of the guarded registry (az acr show --query roleAssignmentMode): AbacRepositoryPermissions = task runs act with the app's own identity ([caller]), LegacyRegistryPermissions = task runs use the registry's own access",
+        'AbacRepositoryPermissions',
+    ),
     armEndpoint: setting(
         'ACR_GUARD_ARM_ENDPOINT',
         httpsUrl.default('https://management.azure.com'),
         'Azure Resource Manager endpoint',
         'https://management.azure.com',
+    ),
+    // --- Event Grid dead letters (shared/deadletter) ----------------------------------------------
+    deadLetterContainer: setting(
+        'ACR_GUARD_DEAD_LETTER_CONTAINER',
+        // Blob container names: 3-63 lower-case letters, digits and single hyphens.
+        z.string().regex(/^(?=.{3,63}$)[a-z0-9]+(?:-[a-z0-9]+)*$/, { error: 'expected a blob container name such as eventgrid-deadletter' }).default('eventgrid-deadletter'),
+        "blob container (in the app's storage account, ACR_GUARD_STORAGE) Event Grid dead-letters undeliverable registry events into; a timer replays them through the intake",
+        'eventgrid-deadletter',
+    ),
+    // --- HTTP endpoints behind Microsoft Entra ID (shared/auth) ----------------------------------
+    apiAuthTenantId: setting(
+        'ACR_GUARD_API_AUTH_TENANT_ID',
+        z.string().regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, { error: 'expected a tenant id (a GUID)' }).optional(),
+        'Microsoft Entra tenant whose access tokens the HTTP endpoints accept (set together with ACR_GUARD_API_AUTH_AUDIENCE); unset = Entra auth off, function keys alone (local use only)',
+        '00000000-0000-0000-0000-000000000000',
+    ),
+    apiAuthAudience: setting(
+        'ACR_GUARD_API_AUTH_AUDIENCE',
+        z.string().trim().min(1).max(512).optional(),
+        'audience an access token for the HTTP endpoints must carry: api://<client id> of the app registration (v2 tokens carrying the bare client id are accepted too); unset = Entra auth off',
+        'api://11111111-1111-1111-1111-111111111111',
     ),
     // --- Routing ----------------------------------------------------------------------------
     quarantinePrefix: setting(

@@ -17,6 +17,8 @@ export type StorageConnection =
           readonly name: string;
           readonly queueServiceUri: string;
           readonly tableServiceUri: string;
+          /** CONN__blobServiceUri (or from CONN__accountName): the dead-letter replay reads blobs; absent = no blob access. */
+          readonly blobServiceUri?: string;
           /** CONN__credential=managedidentity: a managed identity (CONN__clientId picks a user-assigned one). */
           readonly managedIdentity: boolean;
           readonly clientId: string | undefined;
@@ -24,7 +26,7 @@ export type StorageConnection =
           readonly credentialDescription: string;
       };
 
-function serviceUri(env: Record<string, string | undefined>, name: string, service: 'queue' | 'table'): string | undefined {
+function serviceUri(env: Record<string, string | undefined>, name: string, service: 'queue' | 'table' | 'blob'): string | undefined {
     const explicit = env[`${name}__${service}ServiceUri`]?.trim();
     if (explicit) return explicit.replace(/\/+$/, '');
     const account = env[`${name}__accountName`]?.trim();
@@ -41,6 +43,7 @@ export function readStorageConnection(name: string, env: Record<string, string |
     }
     const queueServiceUri = serviceUri(env, name, 'queue');
     const tableServiceUri = serviceUri(env, name, 'table');
+    const blobServiceUri = serviceUri(env, name, 'blob');
     if (!queueServiceUri || !tableServiceUri) {
         throw new SettingsError([
             `${name} is missing: set ${name} to a connection string, or ${name}__queueServiceUri and ` +
@@ -51,6 +54,7 @@ export function readStorageConnection(name: string, env: Record<string, string |
     for (const [setting, uri] of [
         [`${name}__queueServiceUri`, queueServiceUri],
         [`${name}__tableServiceUri`, tableServiceUri],
+        ...(blobServiceUri ? ([[`${name}__blobServiceUri`, blobServiceUri]] as const) : []),
     ] as const) {
         if (!/^https?:\/\/[^\s/]+/.test(uri)) problems.push(`${setting} is malformed: expected an https URL`);
     }
@@ -64,5 +68,5 @@ export function readStorageConnection(name: string, env: Record<string, string |
     const credentialDescription = managed
         ? `managed identity${clientId ? ` (client id ${clientId})` : ' (system-assigned)'}`
         : 'DefaultAzureCredential';
-    return { kind: 'identity', name, queueServiceUri, tableServiceUri, managedIdentity: managed, clientId, credentialDescription };
+    return { kind: 'identity', name, queueServiceUri, tableServiceUri, ...(blobServiceUri ? { blobServiceUri } : {}), managedIdentity: managed, clientId, credentialDescription };
 }

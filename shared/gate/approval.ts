@@ -4,6 +4,7 @@ import { resolveRule } from '../policy/evaluatePolicy';
 import type { GatePolicy } from '../policy/gatePolicy';
 import { judgeScanAge } from '../policy/scanAge';
 import type { ScanSummary } from '../results/scanResultStore';
+import { describeCaller, type Caller } from '../auth/caller';
 import { PromotionFailed, PromotionRefused, type Promoter } from './promoter';
 
 const oci = (check: (v: string) => { ok: true } | { ok: false; reason: string }) =>
@@ -55,7 +56,8 @@ export class ApprovalService {
         this.now = deps.now ?? (() => new Date());
     }
 
-    async approve(input: unknown): Promise<ApprovalAnswer> {
+    /** `approver`: who asked (shared/auth requireCaller); recorded in the ledger as `approvedBy`. */
+    async approve(input: unknown, approver: Caller = { kind: 'function-key' }): Promise<ApprovalAnswer> {
         const parsed = approvalRequestSchema.safeParse(input);
         if (!parsed.success) {
             return refuse(422, 'invalid-request', parsed.error.issues.map((i) => `${i.path.join('.') || 'body'}: ${i.message}`).join('; '));
@@ -79,11 +81,11 @@ export class ApprovalService {
         if (stale) return refuse(409, 'scan-stale', stale.message);
 
         try {
-            const outcome = await this.deps.promoter.promote({ registry: this.deps.registry, sourceRepository: request.repository, digest: request.digest, tag: request.tag, requestedBy: 'approval' });
+            const outcome = await this.deps.promoter.promote({ registry: this.deps.registry, sourceRepository: request.repository, digest: request.digest, tag: request.tag, requestedBy: 'approval', approvedBy: describeCaller(approver) });
             const p = outcome.promotion;
             return {
                 status: outcome.status === 'promoted' ? 201 : 200,
-                body: { status: outcome.status, source: `${request.repository}@${request.digest}`, target: `${p.targetRepository}:${request.tag}`, digest: p.digest, tags: p.tags },
+                body: { status: outcome.status, source: `${request.repository}@${request.digest}`, target: `${p.targetRepository}:${request.tag}`, digest: p.digest, tags: p.tags, ...(p.approvedBy ? { approvedBy: p.approvedBy } : {}) },
             };
         } catch (err) {
             if (err instanceof PromotionRefused) return refuse(422, err.code, err.message);

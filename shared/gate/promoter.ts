@@ -14,6 +14,8 @@ export interface PromotionRequest {
     readonly tag: string;
     /** `auto` or `approval`. */
     readonly requestedBy: string;
+    /** For approvals: who approved (recorded in the ledger). */
+    readonly approvedBy?: string;
 }
 
 export type PromotionOutcome =

@@ -16,6 +16,8 @@ export interface Promotion {
     readonly state: PromotionState;
     /** `auto` (scan verdict pass) or `approval` (POST /api/promotions). */
     readonly requestedBy: string;
+    /** Who approved the latest approval of this promotion (shared/auth describeCaller: `entra oid=… upn=…`). */
+    readonly approvedBy?: string;
     readonly intentAt: string;
     readonly confirmedAt: string | null;
     readonly failedAt: string | null;
@@ -29,6 +31,7 @@ export interface PromotionIntent {
     readonly digest: string;
     readonly tag: string;
     readonly requestedBy: string;
+    readonly approvedBy?: string;
 }
 
 /** True when a live push of this record's digest into its target repository is legitimate. */

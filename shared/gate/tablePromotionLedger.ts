@@ -18,6 +18,7 @@ interface PromotionEntity {
     tags: string;
     state: PromotionState;
     requestedBy: string;
+    approvedBy?: string;
     intentAt: string;
     confirmedAt?: string;
     failedAt?: string;
@@ -36,6 +37,7 @@ function toPromotion(e: PromotionEntity): Promotion {
         tags: JSON.parse(e.tags) as string[],
         state: e.state,
         requestedBy: e.requestedBy,
+        ...(e.approvedBy ? { approvedBy: e.approvedBy } : {}),
         intentAt: e.intentAt,
         confirmedAt: e.confirmedAt ?? null,
         failedAt: e.failedAt ?? null,
@@ -64,6 +66,7 @@ export class TablePromotionLedger implements PromotionLedger {
             tags: JSON.stringify([intent.tag]),
             state: 'intent',
             requestedBy: intent.requestedBy,
+            ...(intent.approvedBy ? { approvedBy: intent.approvedBy } : {}),
             intentAt: at,
         };
         try {
@@ -74,10 +77,12 @@ export class TablePromotionLedger implements PromotionLedger {
         }
         const updated = await this.change(intent.targetRepository, intent.digest, (e) => {
             const tags = withTag(e.tags, intent.tag);
+            // The latest approver is who is answerable for the promotion as it stands now.
+            const approvedBy = intent.approvedBy ?? e.approvedBy;
             // A failed promotion is re-opened; intent and confirmed keep their state (a confirmed
             // promotion must not look unconfirmed because a redelivered verdict asked again).
-            if (e.state === 'failed') return { ...e, tags, state: 'intent', intentAt: at, requestedBy: intent.requestedBy };
-            return tags === e.tags ? undefined : { ...e, tags };
+            if (e.state === 'failed') return { ...e, tags, state: 'intent', intentAt: at, requestedBy: intent.requestedBy, approvedBy };
+            return tags === e.tags && approvedBy === e.approvedBy ? undefined : { ...e, tags, approvedBy };
         });
         if (!updated) throw new Error(`promotion row ${intent.targetRepository}@${intent.digest} vanished while recording the intent`);
         return updated;
@@ -135,10 +140,10 @@ export class TablePromotionLedger implements PromotionLedger {
                 if (!current) return null;
                 const next = change(current.entity);
                 if (!next) return toPromotion(current.entity);
-                const { partitionKey, rowKey, registry, sourceRepository, tags, state, requestedBy, intentAt, confirmedAt, failedAt, lastError } = next;
+                const { partitionKey, rowKey, registry, sourceRepository, tags, state, requestedBy, approvedBy, intentAt, confirmedAt, failedAt, lastError } = next;
                 // Replace (not merge) so that cleared optional fields really go away.
                 await this.table.updateEntity(
-                    { partitionKey, rowKey, registry, sourceRepository, tags, state, requestedBy, intentAt, ...(confirmedAt ? { confirmedAt } : {}), ...(failedAt ? { failedAt } : {}), ...(lastError ? { lastError } : {}) },
+                    { partitionKey, rowKey, registry, sourceRepository, tags, state, requestedBy, ...(approvedBy ? { approvedBy } : {}), intentAt, ...(confirmedAt ? { confirmedAt } : {}), ...(failedAt ? { failedAt } : {}), ...(lastError ? { lastError } : {}) },
                     'Replace',
                     { etag: current.etag },
                 );

@@ -18,7 +18,7 @@ export interface AcrAdapters {
 
 type AcrSettings = Pick<
     Settings,
-    'registryResourceId' | 'armEndpoint' | 'registryEndpoint' | 'registryLoginServer' | 'trivyImage' | 'trivyDbRepositories' | 'scanTimeoutSeconds'
+    'registryResourceId' | 'registryRoleAssignmentMode' | 'armEndpoint' | 'registryEndpoint' | 'registryLoginServer' | 'trivyImage' | 'trivyDbRepositories' | 'scanTimeoutSeconds'
 >;
 
 /** The adapters for these settings, reaching Azure with `access` (the composition root passes the app's). */
@@ -32,7 +32,10 @@ export function createAcrAdapters(settings: AcrSettings, access: AzureAccess): A
         clientOptions: access.clientOptions,
     });
     const poll = access.pollIntervalMs;
-    const taskRunner = new AcrTaskRunner(connection, poll !== undefined ? { schedulePollIntervalMs: poll } : {});
+    const taskRunner = new AcrTaskRunner(connection, {
+        roleAssignmentMode: settings.registryRoleAssignmentMode,
+        ...(poll !== undefined ? { schedulePollIntervalMs: poll } : {}),
+    });
     return {
         connection,
         registry: new AcrRegistry(connection, {

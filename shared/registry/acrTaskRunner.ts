@@ -1,6 +1,8 @@
 import { BlobClient } from '@azure/storage-blob';
+import type { RegistryRoleAssignmentMode } from '../config/settings';
 import type { AcrConnection } from './acrConnection';
 import { toRegistryError } from './restErrors';
+import { runCredentialsFor, scheduleRun } from './scheduleRun';
 import { assertSafeTaskValues, FINISHED_STATUSES, TaskRunError, type TaskRunner, type TaskRunRequest, type TaskRunState, type TaskRunStatus } from './taskRunner';
 import { errorMessage } from '../errors/errorMessage';
 
@@ -9,22 +11,30 @@ export interface AcrTaskRunnerOptions {
     readonly maxLogBytes?: number;
     /** Poll interval for scheduleRun's long-running operation, should ACR answer 202. */
     readonly schedulePollIntervalMs?: number;
+    /**
+     * The registry's permission mode (ACR_GUARD_REGISTRY_ROLE_ASSIGNMENT_MODE): on ABAC registries
+     * runs are scheduled with the caller identity (scheduleRun.ts). Default ABAC, as the setting's.
+     */
+    readonly roleAssignmentMode?: RegistryRoleAssignmentMode;
 }
 
 const KNOWN_STATUSES = new Set<TaskRunStatus>(['Queued', 'Started', 'Running', 'Succeeded', 'Failed', 'Canceled', 'Error', 'Timeout']);
 
 /**
- * TaskRunner over `@azure/arm-containerregistry` 11.x (pinned: 12.0.0 removed `scheduleRun` and
- * `runs`): an EncodedTaskRunRequest (base64 YAML + `values`), `runs.get`, and `runs.getLogSasUrl`
- * whose SAS link is read with `@azure/storage-blob`.
+ * TaskRunner over ACR's ARM API: an EncodedTaskRunRequest (base64 YAML + `values`) sent as a typed
+ * REST call at the Tasks API version that carries the caller identity (scheduleRun.ts, through the
+ * ARM client's pipeline), then `runs.get` and `runs.getLogSasUrl` of `@azure/arm-containerregistry`
+ * 11.x (pinned: 12.0.0 removed `runs`), whose SAS link is read with `@azure/storage-blob`.
  */
 export class AcrTaskRunner implements TaskRunner {
     private readonly maxLogBytes: number;
     private readonly schedulePollIntervalMs: number;
+    private readonly roleAssignmentMode: RegistryRoleAssignmentMode;
 
     constructor(private readonly acr: AcrConnection, options: AcrTaskRunnerOptions = {}) {
         this.maxLogBytes = options.maxLogBytes ?? 64 * 1024 * 1024;
         this.schedulePollIntervalMs = options.schedulePollIntervalMs ?? 2000;
+        this.roleAssignmentMode = options.roleAssignmentMode ?? 'AbacRepositoryPermissions';
     }
 
     async schedule(request: TaskRunRequest): Promise<{ runId: string }> {
@@ -33,11 +43,11 @@ export class AcrTaskRunner implements TaskRunner {
         if (!Number.isInteger(request.timeoutSeconds) || request.timeoutSeconds < 300 || request.timeoutSeconds > 28800) {
             throw new TaskRunError('invalid-request', `run timeout must be a whole number of seconds from 300 to 28800, got ${request.timeoutSeconds}`);
         }
-        const { resourceGroup, registryName } = this.acr.registry;
+        const credentials = runCredentialsFor(this.roleAssignmentMode);
         try {
-            const run = await this.acr.arm.registries.beginScheduleRunAndWait(
-                resourceGroup,
-                registryName,
+            const run = await scheduleRun(
+                this.acr.arm,
+                this.acr.registry,
                 {
                     type: 'EncodedTaskRunRequest',
                     encodedTaskContent: Buffer.from(request.taskYaml, 'utf8').toString('base64'),
@@ -46,10 +56,10 @@ export class AcrTaskRunner implements TaskRunner {
                     platform: { os: 'Linux', architecture: request.architecture ?? 'amd64' },
                     agentConfiguration: { cpu: request.cpu ?? 2 },
                     isArchiveEnabled: false,
+                    ...(credentials ? { credentials } : {}),
                 },
-                { updateIntervalInMs: this.schedulePollIntervalMs },
+                { pollIntervalMs: this.schedulePollIntervalMs },
             );
-            if (!run.runId) throw new TaskRunError('schedule-failed', 'scheduleRun answered without a run id');
             return { runId: run.runId };
         } catch (err) {
             if (err instanceof TaskRunError) throw err;

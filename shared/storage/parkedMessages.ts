@@ -36,11 +36,24 @@ export function decodeParkedMessage(text: string): ParkedMessage {
     return fromQueueText(text) as ParkedMessage;
 }
 
+/**
+ * The prefix of the one log line written for each message the app parks itself. The infra alert on
+ * poison queues matches it (infra/modules/alerts.bicep: `traces | where message startswith
+ * "ACR_GUARD_PARKED "`); messages the host parks are matched by the host's own MaxDequeueCount line.
+ */
+export const PARKED_LOG_PREFIX = 'ACR_GUARD_PARKED ';
+
+/** `ACR_GUARD_PARKED {"queue":…,"reason":…,"parkedAt":…}`: what was parked and why, never the message itself. */
+export function parkedLogLine(parked: Pick<ParkedMessage, 'queue' | 'reason' | 'parkedAt'>): string {
+    return `${PARKED_LOG_PREFIX}${JSON.stringify({ queue: parked.queue, reason: parked.reason.slice(0, 500), parkedAt: parked.parkedAt })}`;
+}
+
 export class QueueMessageParking implements MessageParking {
-    /** `poisonQueue(queue)` gives a client for `<queue>-poison`. */
+    /** `poisonQueue(queue)` gives a client for `<queue>-poison`; `log` gets the ACR_GUARD_PARKED line (Application Insights in Azure). */
     constructor(
         private readonly poisonQueue: (queue: string) => QueueClient,
         private readonly now: () => Date = () => new Date(),
+        private readonly log: (line: string) => void = (line) => console.warn(line),
     ) {}
 
     async park(queue: string, message: string, reason: string): Promise<void> {
@@ -55,5 +68,7 @@ export class QueueMessageParking implements MessageParking {
             message: message.slice(0, 40_000),
         };
         await client.sendMessage(toQueueText(parked));
+        // After the write: the line says a message waits in the poison queue, so it must be there.
+        this.log(parkedLogLine(parked));
     }
 }

@@ -57,7 +57,9 @@ const armPath = () => `/subscriptions/${server.subscriptionId}/resourceGroups/${
 const bearer = { Authorization: 'Bearer arm-token', 'Content-Type': 'application/json' };
 
 beforeAll(async () => {
-    server = await startAcrServer({ azuriteConnectionString: inject('azuriteConnectionString'), retryAfterSeconds: 10 });
+    // Legacy permissions: the recorded and example run requests (2019 API versions) predate ABAC
+    // registries and carry no identity; the ABAC behaviour is test/registry/abacTaskRuns.test.ts.
+    server = await startAcrServer({ azuriteConnectionString: inject('azuriteConnectionString'), retryAfterSeconds: 10, roleAssignmentMode: 'LegacyRegistryPermissions' });
 });
 
 afterAll(async () => {

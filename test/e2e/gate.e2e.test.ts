@@ -199,6 +199,6 @@ describe('promotion approval endpoint', () => {
         expect(await again.json()).toMatchObject({ status: 'already-promoted' });
         expect(acr.registry.events.filter((e) => e.kind === 'import' && e.digest === digest)).toHaveLength(1);
         expect(acr.registry.tag('live/app/good', '2.0')?.digest).toBe(digest);
-        expect(await (await services().gateStores()).ledger.find('live/app/good', digest)).toMatchObject({ state: 'confirmed', requestedBy: 'approval' });
+        expect(await (await services().gateStores()).ledger.find('live/app/good', digest)).toMatchObject({ state: 'confirmed', requestedBy: 'approval', approvedBy: 'function-key (Entra auth off)' });
     });
 });

@@ -47,7 +47,7 @@ describe('app settings in the compiled template match what the code reads', () =
     const known = () =>
         new Set([
             ...Object.values(settingsCatalog).map((s) => s.name),
-            ...['queueServiceUri', 'tableServiceUri', 'credential', 'clientId'].map((k) => `${STORAGE_CONNECTION}__${k}`),
+            ...['queueServiceUri', 'tableServiceUri', 'blobServiceUri', 'credential', 'clientId'].map((k) => `${STORAGE_CONNECTION}__${k}`),
         ]);
 
     it('the function app gets platform settings ∪ the appSettings built in main.bicep ∪ the secure webhook, and nothing twice', () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { allTemplates, loadArm, moduleOf, readText, resourcesOf, resourcesOfType, roleOf, type ArmResource, type ArmTemplate } from './arm';
+import { settingsCatalog } from '../../shared/config/settings';
 import { SETTINGS_AHEAD_OF_THE_APP } from './settingsAheadOfTheApp';
 
 // What issue 11 asks of the deployment, asserted on the ARM JSON the real Bicep CLI produced.
@@ -223,10 +224,20 @@ describe('dead letters are kept for the replay', () => {
         expect(replayer?.template.variables?.deadLetterContainerName).toBe('eventgrid-deadletter');
     });
 
-    it('the app is told where the dead letters are (settings ahead of the app)', () => {
+    it('the app is told where the dead letters are, and reads it (the replay timer)', () => {
         expect(appSettings().ACR_GUARD_DEAD_LETTER_CONTAINER).toBe("[reference(resourceId('Microsoft.Resources/deployments', 'storage'), '2025-04-01').outputs.deadLetterContainerName.value]");
         expect(appSettings().ACR_GUARD_STORAGE__blobServiceUri).toBe("[reference(resourceId('Microsoft.Resources/deployments', 'storage'), '2025-04-01').outputs.blobEndpoint.value]");
-        expect(Object.keys(SETTINGS_AHEAD_OF_THE_APP)).toEqual(expect.arrayContaining(['ACR_GUARD_DEAD_LETTER_CONTAINER', 'ACR_GUARD_STORAGE__blobServiceUri']));
+        expect(settingsCatalog.deadLetterContainer.name).toBe('ACR_GUARD_DEAD_LETTER_CONTAINER');
+        // The app's default is the container the Bicep creates and dead-letters into.
+        expect(settingsCatalog.deadLetterContainer.schema.parse(undefined)).toBe(loadArm('modules/names').variables?.deadLetterContainerName);
+        expect(SETTINGS_AHEAD_OF_THE_APP).toEqual({});
+    });
+});
+
+describe('task runs on ABAC registries carry the caller identity', () => {
+    it('the app is told the registry\'s permission mode from the same parameter that decides its roles', () => {
+        expect(appSettings().ACR_GUARD_REGISTRY_ROLE_ASSIGNMENT_MODE).toBe("[parameters('registryRoleAssignmentMode')]");
+        expect(main().parameters?.registryRoleAssignmentMode?.defaultValue).toBe(settingsCatalog.registryRoleAssignmentMode.schema.parse(undefined));
     });
 });
 

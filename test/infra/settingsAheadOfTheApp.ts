@@ -1,13 +1,7 @@
-import { STORAGE_CONNECTION } from '../../shared/config/storageConnection';
-
 /**
- * Settings the infrastructure already provides for app features being built in parallel (issue 11);
- * the app's settings catalog does not read them yet. Each must leave this list as soon as the catalog
- * declares it (the test below fails until it does).
+ * Settings the infrastructure already provides for app features being built in parallel; the app's
+ * settings catalog does not read them yet. Each must leave this list as soon as the catalog declares
+ * it (the test below fails until it does). Empty: the app reads every setting the Bicep sets
+ * (issue 11's dead-letter replay and Entra token validation learned theirs).
  */
-export const SETTINGS_AHEAD_OF_THE_APP: Record<string, string> = {
-    [`${STORAGE_CONNECTION}__blobServiceUri`]: 'dead-letter replay: blob endpoint of the app storage (identity-based, like the queue/table URIs)',
-    ACR_GUARD_DEAD_LETTER_CONTAINER: 'dead-letter replay: container Event Grid dead-letters registry events into (modules/names.bicep deadLetterContainerName)',
-    ACR_GUARD_API_AUTH_TENANT_ID: 'Entra ID token validation of the HTTP endpoints: tenant that issues the tokens; empty = auth off',
-    ACR_GUARD_API_AUTH_AUDIENCE: 'Entra ID token validation of the HTTP endpoints: expected audience api://<apiAuthClientId>; empty = auth off',
-};
+export const SETTINGS_AHEAD_OF_THE_APP: Record<string, string> = {};
