@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { QueueClient } from '@azure/storage-queue';
 import { AcrTaskRunner } from '../../shared/registry/acrTaskRunner';
 import { AcrTaskScanner } from '../../shared/registry/acrTaskScanner';
-import type { ScanLog } from '../../shared/scan/scanPipeline';
+import type { ScanHandling, ScanLog, ScanPipeline } from '../../shared/scan/scanPipeline';
 import { SCAN_REQUEST_SCHEMA, SCAN_REQUEST_VERSION, type ScanRequest } from '../../shared/scan/scanRequest';
 import type { ScanVerdictEvent, VerdictObserver } from '../../shared/scan/verdictObserver';
 import type { AcrServer } from '../acr-server/acrServer';
@@ -60,4 +60,46 @@ export async function drainQueue(queue: QueueClient): Promise<string[]> {
     await queue.createIfNotExists();
     const got = await queue.receiveMessages({ numberOfMessages: 32 });
     return got.receivedMessageItems.map((m) => m.messageText);
+}
+
+export interface DrivenMessage {
+    readonly handling?: ScanHandling;
+    readonly error?: unknown;
+}
+
+/**
+ * Plays the Functions host's queue trigger for a scan queue: receives what is visible, hands each
+ * message to `pipeline.handle` (concurrently, as the host does with its batch), deletes it when the
+ * handler returns, makes it visible again when it throws (dequeueCount grows) and drops it after
+ * the last delivery (the host would move it to `<queue>-poison`; tests read the outcomes). Runs until the queue is empty (tests use a check delay
+ * of 0 s, so the pipeline's own check messages are visible at once).
+ */
+export async function driveScanQueue(pipeline: ScanPipeline, queue: QueueClient, options: { readonly maxDequeueCount: number; readonly log?: ScanLog; readonly maxRounds?: number }): Promise<DrivenMessage[]> {
+    const outcomes: DrivenMessage[] = [];
+    for (let round = 0; round < (options.maxRounds ?? 500); round++) {
+        const got = await queue.receiveMessages({ numberOfMessages: 32, visibilityTimeout: 120 });
+        if (got.receivedMessageItems.length === 0) {
+            const peeked = await queue.peekMessages({ numberOfMessages: 1 });
+            if (peeked.peekedMessageItems.length === 0) return outcomes;
+            continue;
+        }
+        await Promise.all(
+            got.receivedMessageItems.map(async (m) => {
+                try {
+                    const handling = await pipeline.handle({ queue: queue.name, message: m.messageText, messageText: m.messageText, dequeueCount: m.dequeueCount }, options.log ?? silentLog());
+                    outcomes.push({ handling });
+                    await queue.deleteMessage(m.messageId, m.popReceipt);
+                } catch (error) {
+                    outcomes.push({ error });
+                    if (m.dequeueCount >= options.maxDequeueCount) {
+                        // The host would move it to <queue>-poison; the tests look at the outcome instead.
+                        await queue.deleteMessage(m.messageId, m.popReceipt);
+                    } else {
+                        await queue.updateMessage(m.messageId, m.popReceipt, undefined, 0);
+                    }
+                }
+            }),
+        );
+    }
+    throw new Error(`the scan queue ${queue.name} did not drain`);
 }
