@@ -4,8 +4,14 @@ import { randomBytes } from 'node:crypto';
 import { QueueClient } from '@azure/storage-queue';
 import { AcrTaskRunner } from '../../shared/registry/acrTaskRunner';
 import { AcrTaskScanner } from '../../shared/registry/acrTaskScanner';
-import type { ScanHandling, ScanLog, ScanPipeline } from '../../shared/scan/scanPipeline';
-import { SCAN_REQUEST_SCHEMA, SCAN_REQUEST_VERSION, type ScanRequest } from '../../shared/scan/scanRequest';
+import type { TableClient } from '@azure/data-tables';
+import { AcrManifestReader } from '../../shared/registry/acrManifestReader';
+import { ScanLeaseStore } from '../../shared/scan/scanLeaseStore';
+import { QueueScanMessageSink } from '../../shared/scan/scanMessageSink';
+import { QueueMessageParking } from '../../shared/storage/parkedMessages';
+import { ScanPipeline, type ScanHandling, type ScanLog, type ScanPipelineOptions } from '../../shared/scan/scanPipeline';
+import { freshTable, uniqueNames } from '../support/intakeFixtures';
+import { encodeScanRequest, SCAN_REQUEST_SCHEMA, SCAN_REQUEST_VERSION, type ScanRequest } from '../../shared/scan/scanRequest';
 import type { ScanVerdictEvent, VerdictObserver } from '../../shared/scan/verdictObserver';
 import type { AcrServer } from '../acr-server/acrServer';
 import { testAcrConnection } from '../support/testAzureAccess';
@@ -102,4 +108,40 @@ export async function driveScanQueue(pipeline: ScanPipeline, queue: QueueClient,
         );
     }
     throw new Error(`the scan queue ${queue.name} did not drain`);
+}
+
+/** A scan pipeline on the ACR test server and Azurite, as createServices builds it, with a check delay of 0 s. */
+export async function testPipeline(
+    server: AcrServer,
+    azurite: string,
+    options: Omit<ScanPipelineOptions, 'registry' | 'scans' | 'manifests' | 'leases' | 'messages' | 'runDeadlineSeconds' | 'parking'> & Partial<Pick<ScanPipelineOptions, 'runDeadlineSeconds' | 'parking'>>,
+): Promise<{ pipeline: ScanPipeline; queue: QueueClient; leases: TableClient }> {
+    const names = uniqueNames('scanlane');
+    const queue = new QueueClient(azurite, names.queue);
+    await queue.create();
+    await new QueueClient(azurite, `${names.queue}-poison`).create();
+    const leases = await freshTable(azurite, `leases${names.table}`);
+    const pipeline = new ScanPipeline({
+        registry: server.loginServer,
+        scans: testScanner(server),
+        manifests: new AcrManifestReader(testAcrConnection(server)),
+        leases: new ScanLeaseStore(leases),
+        messages: new QueueScanMessageSink((name) => new QueueClient(azurite, name)),
+        parking: new QueueMessageParking((q) => new QueueClient(azurite, `${q}-poison`)),
+        runDeadlineSeconds: 600,
+        checkDelaySeconds: 0,
+        ...options,
+    });
+    return { pipeline, queue, leases };
+}
+
+/**
+ * Sends one request and drives the queue to the end: the handling of the delivery that settled it
+ * (recorded a verdict, answered from one, held or parked it), every outcome, and the errors thrown.
+ */
+export async function scanToEnd(pipeline: ScanPipeline, queue: QueueClient, request: ScanRequest, options: { readonly maxDequeueCount: number; readonly log?: ScanLog }) {
+    await queue.sendMessage(encodeScanRequest(request));
+    const outcomes = await driveScanQueue(pipeline, queue, options);
+    const settled = outcomes.map((o) => o.handling).filter((h): h is ScanHandling => h !== undefined && h.status !== 'waiting' && h.status !== 'scheduled');
+    return { final: settled.find((h) => h.status === 'scanned') ?? settled.at(-1), outcomes, errors: outcomes.flatMap((o) => (o.error === undefined ? [] : [o.error])) };
 }
