@@ -34,7 +34,7 @@ export interface ScanLease {
     readonly state: LeaseState;
     /** The request id that took the lease (its scan is recorded under this id). */
     readonly owner: string;
-    /** The delivery currently in charge of the state (the owner, or whoever took over or records). */
+    /** The delivery currently in charge of the state (a delivery id: duplicates of one request are told apart). */
     readonly holder: string;
     /** When the current state was entered (an unfinished state older than its limit may be taken over). */
     readonly since: Date;
@@ -172,11 +172,17 @@ export class ScanLeaseStore {
         } catch (err) {
             if (!hasStatus(err, 409)) throw err;
         }
-        const row = await this.table.getEntity<{ state?: string; claimant?: string; since?: string | Date }>(partitionKey, rowKey);
+        let row;
+        try {
+            row = await this.table.getEntity<{ state?: string; claimant?: string; since?: string | Date }>(partitionKey, rowKey);
+        } catch (err) {
+            if (!hasStatus(err, 404)) throw err;
+            return this.claimAnswer(key, claimant, at, staleAfterMs); // released in between: claim again
+        }
         if (row.state === 'answered') return { status: 'answered' };
         const since = new Date(row.since ?? 0);
         if (row.claimant === claimant || at.getTime() - since.getTime() > staleAfterMs) {
-            // Our own earlier claim (a redelivery after an observer failed), or an abandoned one.
+            // An abandoned claim (its delivery died while telling the observers).
             try {
                 await this.table.updateEntity({ partitionKey, rowKey, state: 'claimed', claimant, since: at }, 'Replace', { etag: row.etag });
                 return { status: 'claimed' };
@@ -186,6 +192,15 @@ export class ScanLeaseStore {
             }
         }
         return { status: 'busy', claimant: row.claimant ?? '', since };
+    }
+
+    /** Gives a claim back (its observers failed): the next delivery claims at once. Only the claimant's own claim is removed. */
+    async releaseAnswer(key: AnswerKey, claimant: string): Promise<void> {
+        const partitionKey = partitionOf(key.digest);
+        const rowKey = answerRow(key);
+        const row = await this.table.getEntity<{ state?: string; claimant?: string }>(partitionKey, rowKey);
+        if (row.state !== 'claimed' || row.claimant !== claimant) return;
+        await this.table.deleteEntity(partitionKey, rowKey, { etag: row.etag });
     }
 
     async markAnswered(key: AnswerKey, at: Date): Promise<void> {

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { classifyManifest, type ArtifactClassification } from '../oci/artifactKind';
 import { planIndex, type IndexPlan } from '../oci/indexChildren';
 import { parseManifest, type ImageIndex } from '../oci/manifest';
@@ -70,6 +70,11 @@ export interface ScanDelivery {
     readonly messageText?: string;
     /** 1 for the first delivery. */
     readonly dequeueCount: number;
+}
+
+/** A delivery as the pipeline tracks it: with an id of its own (duplicates of one request share the request id). */
+interface Delivery extends ScanDelivery {
+    readonly id: string;
 }
 
 export type ScanHandling =
@@ -151,7 +156,8 @@ export class ScanPipeline {
     }
 
     /** A queue delivery: decode (a malformed message is parked with its reason), check trust, then the step. */
-    async handle(delivery: ScanDelivery, log: ScanLog): Promise<ScanHandling> {
+    async handle(received: ScanDelivery, log: ScanLog): Promise<ScanHandling> {
+        const delivery: Delivery = { ...received, id: randomUUID() };
         const decoded = decodeScanMessage(delivery.message);
         let handled: ScanHandling;
         if (!decoded.ok) {
@@ -175,7 +181,7 @@ export class ScanPipeline {
 
     // ---- step 'scan' --------------------------------------------------------------------------
 
-    private async scanStep(message: ScanMessage, delivery: ScanDelivery, log: ScanLog): Promise<ScanHandling> {
+    private async scanStep(message: ScanMessage, delivery: Delivery, log: ScanLog): Promise<ScanHandling> {
         let classified: Classified;
         if (message.parent !== null) {
             classified = { kind: 'image' }; // a platform child: its index was classified already
@@ -209,7 +215,7 @@ export class ScanPipeline {
      * Another delivery holds the digest's lease. Join its result, wait for it, or (when its verdict
      * is too old by our own records, or it was abandoned) take the lease over and scan.
      */
-    private async join(message: ScanMessage, lease: ScanLease, classified: Classified | null, delivery: ScanDelivery, log: ScanLog): Promise<ScanHandling> {
+    private async join(message: ScanMessage, lease: ScanLease, classified: Classified | null, delivery: Delivery, log: ScanLog): Promise<ScanHandling> {
         const now = this.now();
         if (lease.state === 'done') {
             const fresh = lease.finishedAt !== null && now.getTime() - lease.finishedAt.getTime() <= this.reuseWithinMs;
@@ -223,7 +229,7 @@ export class ScanPipeline {
         return { status: 'waiting', reason: `${lease.kind} scan of ${message.digest} is ${lease.state} (request ${lease.owner})` };
     }
 
-    private async takeOver(message: ScanMessage, lease: ScanLease, classified: Classified | null, delivery: ScanDelivery, log: ScanLog, why: string): Promise<ScanHandling> {
+    private async takeOver(message: ScanMessage, lease: ScanLease, classified: Classified | null, delivery: Delivery, log: ScanLog, why: string): Promise<ScanHandling> {
         if (classified === null) {
             // A check that finds nothing to join: decide from scratch, as a scan step.
             return this.scanStep({ ...message, step: 'scan' }, delivery, log);
@@ -255,7 +261,7 @@ export class ScanPipeline {
     }
 
     /** This delivery holds the lease in state `scheduling`: schedule, record the run id, queue the check. */
-    private async begin(message: ScanMessage, lease: ScanLease, classified: Classified, delivery: ScanDelivery, log: ScanLog): Promise<ScanHandling> {
+    private async begin(message: ScanMessage, lease: ScanLease, classified: Classified, delivery: Delivery, log: ScanLog): Promise<ScanHandling> {
         if (classified.kind === 'index') return this.beginIndex(message, lease, classified.plan, delivery, log);
         let started;
         try {
@@ -290,15 +296,15 @@ export class ScanPipeline {
 
     // ---- step 'check' -------------------------------------------------------------------------
 
-    private async checkStep(message: ScanMessage, delivery: ScanDelivery, log: ScanLog): Promise<ScanHandling> {
+    private async checkStep(message: ScanMessage, delivery: Delivery, log: ScanLog): Promise<ScanHandling> {
         const lease = await this.options.leases.get(message.digest);
         if (!lease) return this.scanStep({ ...message, step: 'scan' }, delivery, log);
         if (lease.state === 'done' || lease.state === 'scheduling') return this.join(message, lease, null, delivery, log);
         if (lease.kind === 'index') return this.checkIndex(message, lease, delivery, log);
         const now = this.now();
-        if (lease.state === 'recording' && lease.holder !== message.requestId && now.getTime() - lease.since.getTime() <= RECORDING_LIMIT_MS) {
+        if (lease.state === 'recording' && now.getTime() - lease.since.getTime() <= RECORDING_LIMIT_MS) {
             await this.sendCheck(message, delivery);
-            return { status: 'waiting', reason: `the verdict of ${message.digest} is being recorded by request ${lease.holder}` };
+            return { status: 'waiting', reason: `the verdict of ${message.digest} is being recorded by delivery ${lease.holder}` };
         }
         if (lease.state === 'running') {
             let state;
@@ -320,7 +326,7 @@ export class ScanPipeline {
         // Finished (or an abandoned record): this delivery records. The lease names who does.
         let recording: ScanLease;
         try {
-            recording = await this.options.leases.change(lease, { state: 'recording', holder: message.requestId, since: now });
+            recording = await this.options.leases.change(lease, { state: 'recording', holder: delivery.id, since: now });
         } catch (err) {
             if (!(err instanceof LeaseLost)) throw err;
             return this.checkStep(message, delivery, log);
@@ -336,11 +342,17 @@ export class ScanPipeline {
         } catch (err) {
             return this.runFailed(message, recording, err, delivery, log);
         }
-        return this.recordResult(message, recording, result, scannedAt, delivery, log);
+        try {
+            return await this.recordResult(message, recording, result, scannedAt, delivery, log);
+        } catch (err) {
+            // Hand the run back so the redelivery (or any check) records it at once, not after RECORDING_LIMIT_MS.
+            await this.options.leases.change(recording, { state: 'running', since: scannedAt }).catch(() => undefined);
+            throw err;
+        }
     }
 
     /** A run failed, timed out or gave an unusable report: a new run while runs are left, else verdict `error`. */
-    private async runFailed(message: ScanMessage, lease: ScanLease, err: unknown, delivery: ScanDelivery, log: ScanLog): Promise<ScanHandling> {
+    private async runFailed(message: ScanMessage, lease: ScanLease, err: unknown, delivery: Delivery, log: ScanLog): Promise<ScanHandling> {
         const failure = scanFailure(err);
         if (failure.retryable && lease.attempts < this.options.maxDequeueCount) {
             log.warn(`scan of ${describe(message)}: run ${lease.runId} (attempt ${lease.attempts} of ${this.options.maxDequeueCount}) failed (${failure.code}): ${failure.message}; scheduling a new run`);
@@ -349,7 +361,7 @@ export class ScanPipeline {
         return this.recordFailure(message, lease, { ...failure, message: `${failure.message} (after ${lease.attempts} run(s))` }, delivery, log);
     }
 
-    private async recordResult(message: ScanMessage, lease: ScanLease, result: ScanResult, scannedAt: Date, delivery: ScanDelivery, log: ScanLog): Promise<ScanHandling> {
+    private async recordResult(message: ScanMessage, lease: ScanLease, result: ScanResult, scannedAt: Date, delivery: Delivery, log: ScanLog): Promise<ScanHandling> {
         const { store } = this.options;
         const report = result.report;
         const scanId = lease.owner;
@@ -414,7 +426,7 @@ export class ScanPipeline {
      * Records verdict `error` (the store keeps a last good verdict), marks the lease done, tells
      * the observers; a request the scanner refuses is parked with the reason.
      */
-    private async recordFailure(message: ScanMessage, lease: ScanLease | null, failure: ScanFailure, delivery: ScanDelivery, log: ScanLog): Promise<ScanHandling> {
+    private async recordFailure(message: ScanMessage, lease: ScanLease | null, failure: ScanFailure, delivery: Delivery, log: ScanLog): Promise<ScanHandling> {
         const scannedAt = this.now();
         const scanId = lease?.owner ?? message.requestId;
         const verdict: Verdict = {
@@ -450,7 +462,7 @@ export class ScanPipeline {
     }
 
     /** A failure before any run (the manifest cannot be read or parsed): retried by the host while deliveries are left. */
-    private async failBeforeRun(message: ScanMessage, failure: ScanFailure, delivery: ScanDelivery, log: ScanLog, cause: unknown): Promise<ScanHandling> {
+    private async failBeforeRun(message: ScanMessage, failure: ScanFailure, delivery: Delivery, log: ScanLog, cause: unknown): Promise<ScanHandling> {
         const last = !failure.retryable || delivery.dequeueCount >= this.options.maxDequeueCount;
         if (!last) {
             log.warn(`${describe(message)}: ${failure.message}; the host will retry`);
@@ -517,7 +529,7 @@ export class ScanPipeline {
         return { images: plan.images, attestations, unsupported };
     }
 
-    private async beginIndex(message: ScanMessage, lease: ScanLease, plan: IndexPlan, delivery: ScanDelivery, log: ScanLog): Promise<ScanHandling> {
+    private async beginIndex(message: ScanMessage, lease: ScanLease, plan: IndexPlan, delivery: Delivery, log: ScanLog): Promise<ScanHandling> {
         // Each image child is a request of its own on the same queue: scanned in parallel, under its
         // own digest lease (one scan per child digest, whatever else pushed it).
         for (const child of plan.images) {
@@ -545,11 +557,11 @@ export class ScanPipeline {
         return { status: 'scheduled', runId: `children:${plan.images.length}` };
     }
 
-    private async checkIndex(message: ScanMessage, lease: ScanLease, delivery: ScanDelivery, log: ScanLog): Promise<ScanHandling> {
+    private async checkIndex(message: ScanMessage, lease: ScanLease, delivery: Delivery, log: ScanLog): Promise<ScanHandling> {
         const now = this.now();
-        if (lease.state === 'recording' && lease.holder !== message.requestId && now.getTime() - lease.since.getTime() <= RECORDING_LIMIT_MS) {
+        if (lease.state === 'recording' && now.getTime() - lease.since.getTime() <= RECORDING_LIMIT_MS) {
             await this.sendCheck(message, delivery);
-            return { status: 'waiting', reason: `the verdict of index ${message.digest} is being recorded by request ${lease.holder}` };
+            return { status: 'waiting', reason: `the verdict of index ${message.digest} is being recorded by delivery ${lease.holder}` };
         }
         let plan: IndexPlan;
         try {
@@ -576,7 +588,7 @@ export class ScanPipeline {
         }
         let recording: ScanLease;
         try {
-            recording = await this.options.leases.change(lease, { state: 'recording', holder: message.requestId, since: now });
+            recording = await this.options.leases.change(lease, { state: 'recording', holder: delivery.id, since: now });
         } catch (err) {
             if (!(err instanceof LeaseLost)) throw err;
             return this.checkStep(message, delivery, log);
@@ -621,10 +633,10 @@ export class ScanPipeline {
      * delivery just recorded the scan; otherwise it is rebuilt from the store (one summary read),
      * judged for this request's repository. A platform child's request tells nobody: its index does.
      */
-    private async answer(message: ScanMessage, scanId: string, event: ScanVerdictEvent | null, delivery: ScanDelivery, log: ScanLog): Promise<ScanHandling> {
+    private async answer(message: ScanMessage, scanId: string, event: ScanVerdictEvent | null, delivery: Delivery, log: ScanLog): Promise<ScanHandling> {
         if (message.parent !== null) return { status: 'already-scanned', scanId };
         const key: AnswerKey = { digest: message.digest, scanId, repository: message.repository, tag: message.tag };
-        const claim = await this.options.leases.claimAnswer(key, message.requestId, this.now(), RECORDING_LIMIT_MS);
+        const claim = await this.options.leases.claimAnswer(key, delivery.id, this.now(), RECORDING_LIMIT_MS);
         if (claim.status === 'answered') {
             log.log(`${describe(message)}: answered already by scan ${scanId}; nothing to do`);
             return { status: 'already-scanned', scanId };
@@ -633,9 +645,14 @@ export class ScanPipeline {
             await this.sendCheck(message, delivery);
             return { status: 'waiting', reason: `request ${claim.claimant} is telling the observers about scan ${scanId}` };
         }
-        const told = event ?? (await this.storedEvent(message, scanId, log));
-        if (told === null) return { status: 'already-scanned', scanId };
-        await this.notify(told, log);
+        try {
+            const told = event ?? (await this.storedEvent(message, scanId, log));
+            if (told !== null) await this.notify(told, log);
+        } catch (err) {
+            // Free the claim so the redelivery tells them at once (a crash instead leaves it to expire).
+            await this.options.leases.releaseAnswer(key, delivery.id).catch(() => undefined);
+            throw err;
+        }
         await this.options.leases.markAnswered(key, this.now());
         return { status: 'already-scanned', scanId };
     }
@@ -689,7 +706,7 @@ export class ScanPipeline {
         throw new AggregateError(failures, `verdict observers failed: ${messages.join('; ')}`);
     }
 
-    private sendCheck(message: ScanMessage, delivery: ScanDelivery): Promise<void> {
+    private sendCheck(message: ScanMessage, delivery: Delivery): Promise<void> {
         return this.options.messages.send(delivery.queue, { ...message, step: 'check' }, this.checkDelaySeconds);
     }
 }
