@@ -9,7 +9,9 @@ import { encodeScanRequest, type ScanRequest } from '../../shared/scan/scanReque
 import { startAcrServer, type AcrServer } from '../acr-server/acrServer';
 import { trivyImageScanRun, trivyScanRun } from '../acr-server/trivyScanRun';
 import { freshStore, randomDigest } from '../results/support';
-import { drainQueue, driveScanQueue, RecordingVerdictObserver, scanRequest, scanToEnd, silentLog, testPipeline, trivyFixture } from './support';
+import { freshTable } from '../support/intakeFixtures';
+import { TableScanResultStore } from '../../shared/results/tableScanResultStore';
+import { countEntityReads, drainQueue, driveScanQueue, RecordingVerdictObserver, scanRequest, scanToEnd, silentLog, testPipeline, trivyFixture } from './support';
 
 const juiceShop = trivyFixture('securecodebox-juice-shop-v12.10.2.json');
 const noVulns = trivyFixture('cns-website-alpine-3.17-novulns.json');
@@ -205,5 +207,24 @@ describe('ScanPipeline with the real scanner on the ACR test server and the real
         expect(outcomes.flatMap((o) => (o.error ? [String(o.error)] : []))).toEqual([expect.stringMatching(/promotion unavailable/)]);
         expect(seen).toEqual([`${digest} false`, `${digest} true`]);
         expect((await store.getSummary(digest))?.verdict.outcome).toBe('pass');
+    });
+
+    it('reads the digest summary once per scan (first scan and rescan alike), counted on the wire', async () => {
+        const azurite = inject('azuriteConnectionString');
+        const suffix = randomBytes(4).toString('hex');
+        const tables = { summaries: await freshTable(azurite, `rsum${suffix}`), findings: await freshTable(azurite, `rfnd${suffix}`), index: await freshTable(azurite, `ridx${suffix}`) };
+        const reads = countEntityReads(tables.summaries);
+        const counted = new TableScanResultStore(tables);
+        const { pipeline: measured, queue: lane } = await testPipeline(server, azurite, { store: counted, policy: DEFAULT_POLICY, observers: [], maxDequeueCount: MAX, reuseWithinMs: 0 });
+        server.onRun(trivyImageScanRun(() => alpine310));
+        const { repository, digest } = image('quarantine/reads');
+
+        reads.reset();
+        expect((await scanToEnd(measured, lane, scanRequest(server.loginServer, repository, digest), { maxDequeueCount: MAX })).final).toMatchObject({ status: 'scanned', recorded: 'recorded' });
+        expect(reads.count()).toBe(1);
+        // A rescan: the previous findings are listed and the summary replaced, from that one read.
+        reads.reset();
+        expect((await scanToEnd(measured, lane, scanRequest(server.loginServer, repository, digest, { reason: 'rescan' }), { maxDequeueCount: MAX })).final).toMatchObject({ status: 'scanned', recorded: 'recorded' });
+        expect(reads.count()).toBe(1);
     });
 });

@@ -145,3 +145,23 @@ export async function scanToEnd(pipeline: ScanPipeline, queue: QueueClient, requ
     const settled = outcomes.map((o) => o.handling).filter((h): h is ScanHandling => h !== undefined && h.status !== 'waiting' && h.status !== 'scheduled');
     return { final: settled.find((h) => h.status === 'scanned') ?? settled.at(-1), outcomes, errors: outcomes.flatMap((o) => (o.error === undefined ? [] : [o.error])) };
 }
+
+/**
+ * Counts point reads (GET of one entity) a TableClient puts on the wire: a pipeline policy the test
+ * installs on the client it hands to the store (production code counts nothing of this).
+ */
+export function countEntityReads(client: TableClient): { readonly count: () => number; reset(): void } {
+    let reads = 0;
+    client.pipeline.addPolicy(
+        {
+            name: 'testEntityReadCounter',
+            sendRequest: async (request, next) => {
+                // A point read is GET /Table(PartitionKey='…',RowKey='…').
+                if (request.method === 'GET' && /\(PartitionKey=/.test(decodeURIComponent(new URL(request.url).pathname))) reads += 1;
+                return next(request);
+            },
+        },
+        { afterPhase: 'Retry' },
+    );
+    return { count: () => reads, reset: () => void (reads = 0) };
+}
