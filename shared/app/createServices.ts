@@ -22,7 +22,6 @@ import { loadPatchConfig } from '../patching/patchConfigFile';
 import { parseSchedule } from '../validation/patchSchedule';
 import { onceUntilSuccess as lazy } from '../storage/onceUntilSuccess';
 import { poisonQueueOf, queues, tables } from '../storage/names';
-import { SCANNER_WAIT_HEAD_ROOM_SECONDS } from '../config/limits';
 
 /*
  * The app's composition root: the only place that knows which concrete adapter serves which port.
@@ -261,7 +260,7 @@ export function createServices(settings: Settings, access: AzureAccess, options:
         ];
     });
     const scanPipeline = lazy(async (): Promise<ScanPipeline> => {
-        const [{ ScanPipeline }, { ScanLeaseStore }, { QueueScanMessageSink }, { scanRunTimeoutSeconds }, registry, store, observers, park, s] = await Promise.all([
+        const [{ ScanPipeline }, { ScanLeaseStore }, { QueueScanMessageSink }, { scanCheckDeadlineSeconds }, registry, store, observers, park, s] = await Promise.all([
             import('../scan/scanPipeline.js'),
             import('../scan/scanLeaseStore.js'),
             import('../scan/scanMessageSink.js'),
@@ -286,7 +285,7 @@ export function createServices(settings: Settings, access: AzureAccess, options:
             parking: park,
             // Checks (and an index's child requests) go back on the queue the request came from.
             messages: new QueueScanMessageSink((queue) => s.queue(queue)),
-            runDeadlineSeconds: scanRunTimeoutSeconds(settings.scanTimeoutSeconds) + SCANNER_WAIT_HEAD_ROOM_SECONDS,
+            runDeadlineSeconds: scanCheckDeadlineSeconds(settings.scanTimeoutSeconds),
             // A running scan is an Azure operation looked at like any other (tests: 1 ms, so 0 s).
             ...(poll !== undefined ? { checkDelaySeconds: Math.round(poll / 1000) } : {}),
         });

@@ -227,4 +227,33 @@ describe('ScanPipeline with the real scanner on the ACR test server and the real
         expect((await scanToEnd(measured, lane, scanRequest(server.loginServer, repository, digest, { reason: 'rescan' }), { maxDequeueCount: MAX })).final).toMatchObject({ status: 'scanned', recorded: 'recorded' });
         expect(reads.count()).toBe(1);
     });
+
+    it('never waits for a run inside an invocation: a run that never ends leaves each delivery at once, and is given up at the run deadline', async () => {
+        const azurite = inject('azuriteConnectionString');
+        let clock = Date.now();
+        const { pipeline: timed, queue: lane } = await testPipeline(server, azurite, { store, policy: DEFAULT_POLICY, observers: [observer], maxDequeueCount: 2, runDeadlineSeconds: 1500, now: () => new Date(clock) });
+        server.onRun(() => new Promise(() => undefined)); // an ACR run that never finishes
+        const { repository, digest } = image();
+        const runsBefore = server.runs().length;
+        await lane.sendMessage(encodeScanRequest(scanRequest(server.loginServer, repository, digest)));
+
+        const deliver = async () => {
+            const [m] = (await lane.receiveMessages({ numberOfMessages: 1 })).receivedMessageItems;
+            if (!m) throw new Error('expected a message');
+            await lane.deleteMessage(m.messageId, m.popReceipt);
+            return timed.handle({ queue: lane.name, message: m.messageText, dequeueCount: m.dequeueCount }, silentLog());
+        };
+        expect(await deliver()).toMatchObject({ status: 'scheduled' });
+        // Each check looks once and puts itself back on the queue: no invocation waits for the run.
+        expect(await deliver()).toMatchObject({ status: 'waiting', reason: expect.stringMatching(/is (Queued|Running|Started)/) });
+        expect(await deliver()).toMatchObject({ status: 'waiting' });
+        // Past the deadline: a new run (maxDequeueCount runs in all), then verdict error.
+        clock += 1501_000;
+        expect(await deliver()).toMatchObject({ status: 'scheduled' });
+        clock += 1501_000;
+        expect(await deliver()).toMatchObject({ status: 'scanned', verdict: { outcome: 'error' } });
+        expect(server.runs().length).toBe(runsBefore + 2);
+        expect((await store.getSummary(digest))?.verdict.reasons[0]?.message).toMatch(/timeout.*did not finish within 1500 s/);
+        expect(eventsFor(digest).map((e) => e.verdict.outcome)).toEqual(['error']);
+    });
 });
