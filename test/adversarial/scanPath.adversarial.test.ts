@@ -9,9 +9,10 @@ import { TableScanResultStore } from '../../shared/results/tableScanResultStore'
 import { encodeScanRequest, scanRequestIdFor } from '../../shared/scan/scanRequest';
 import { decodeParkedMessage } from '../../shared/storage/parkedMessages';
 import { poisonQueueOf, queues } from '../../shared/storage/names';
-import { startAcrServer, type AcrServer } from '../acr-server/acrServer';
+import { MEDIA_TYPES, startAcrServer, type AcrServer } from '../acr-server/acrServer';
 import { trivyImageScanRun } from '../acr-server/trivyScanRun';
 import { appEnv } from '../support/appEnv';
+import { pushOciIndex, pushOciManifest, runnableImage } from '../scan/artifactPush';
 import { provisionAzurite } from '../support/provisionAzurite';
 import { testAzureAccess } from '../support/testAzureAccess';
 import { drainQueue, driveScanQueue, RecordingVerdictObserver, scanRequest, trivyFixture } from '../scan/support';
@@ -173,6 +174,24 @@ describe('issue 10 attacks on the scan path', () => {
         // The import copies the index with every child it lists: the judged platform images and their attestations.
         expect(server.registry.manifests('live/multiok').map((m) => m.digest).sort()).toEqual([pushed.digest, ...pushed.children.map((c) => c.digest), ...pushed.attestations.map((a) => a.digest)].sort());
     });
+
+    it('a runnable image hidden behind a buildx attestation entry is not trusted: the index fails and nothing of it reaches live/', async () => {
+        server.onRun(reportsBy(new Map()));
+        const repository = 'quarantine/hidden';
+        const amd64 = server.registry.putImage({ repository, mediaType: MEDIA_TYPES.ociManifest });
+        // A second, runnable image (never scanned) dressed as the amd64 child's attestation manifest.
+        const hidden = pushOciManifest(server, repository, 'payload', runnableImage());
+        const index = pushOciIndex(server, repository, '1.0', [
+            { digest: amd64, platform: { os: 'linux', architecture: 'amd64' } },
+            { digest: hidden, platform: { os: 'unknown', architecture: 'unknown' }, annotations: { 'vnd.docker.reference.type': 'attestation-manifest', 'vnd.docker.reference.digest': amd64 } },
+        ]);
+        await scanQueue.sendMessage(encodeScanRequest(scanRequest(server.loginServer, repository, index)));
+
+        await drive();
+        const summary = await store.getSummary(index);
+        expect(summary?.verdict.outcome).toBe('fail');
+        expect(summary?.verdict.reasons).toContainEqual(expect.objectContaining({ code: 'unsupported-child', message: expect.stringMatching(new RegExp(`${hidden}.*is image, not an attestation`)) }));
+        expect(importsOf(index)).toEqual([]);
+        expect(server.registry.manifests('live/hidden')).toEqual([]);
+    });
 });
-
-
