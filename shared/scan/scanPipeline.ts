@@ -356,7 +356,7 @@ export class ScanPipeline {
         const failure = scanFailure(err);
         if (failure.retryable && lease.attempts < this.options.maxDequeueCount) {
             log.warn(`scan of ${describe(message)}: run ${lease.runId} (attempt ${lease.attempts} of ${this.options.maxDequeueCount}) failed (${failure.code}): ${failure.message}; scheduling a new run`);
-            return this.begin(message, lease, { kind: 'image' }, { ...delivery, dequeueCount: 1 }, log);
+            return this.begin(message, lease, { kind: 'image' }, delivery, log);
         }
         return this.recordFailure(message, lease, { ...failure, message: `${failure.message} (after ${lease.attempts} run(s))` }, delivery, log);
     }
