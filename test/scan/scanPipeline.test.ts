@@ -3,7 +3,7 @@ import { QueueClient } from '@azure/storage-queue';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { DEFAULT_POLICY } from '../../shared/policy/gatePolicy';
 import { parseTrivyReportJson } from '../../shared/trivy/report';
-import { decodeParkedMessage, QueueMessageParking } from '../../shared/storage/parkedMessages';
+import { decodeParkedMessage } from '../../shared/storage/parkedMessages';
 import type { ScanPipeline } from '../../shared/scan/scanPipeline';
 import { encodeScanRequest, type ScanRequest } from '../../shared/scan/scanRequest';
 import { startAcrServer, type AcrServer } from '../acr-server/acrServer';
