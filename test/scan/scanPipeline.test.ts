@@ -256,4 +256,20 @@ describe('ScanPipeline with the real scanner on the ACR test server and the real
         expect((await store.getSummary(digest))?.verdict.reasons[0]?.message).toMatch(/timeout.*did not finish within 1500 s/);
         expect(eventsFor(digest).map((e) => e.verdict.outcome)).toEqual(['error']);
     });
+
+    it('records the run id before anything else: a redelivery of the request while its run is under way starts no second run', async () => {
+        server.onRun(trivyImageScanRun(() => noVulns));
+        const { repository, digest } = image();
+        const message = encodeScanRequest(scanRequest(server.loginServer, repository, digest));
+        const runsBefore = server.runs().length;
+        expect(await pipeline.handle({ queue: QUEUE(), message, dequeueCount: 1 }, silentLog())).toMatchObject({ status: 'scheduled' });
+        // The host redelivers the same request (its completion was lost): it finds the run and waits for it.
+        expect(await pipeline.handle({ queue: QUEUE(), message, dequeueCount: 2 }, silentLog())).toMatchObject({ status: 'waiting', reason: expect.stringMatching(/is running/) });
+        expect(server.runs().length).toBe(runsBefore + 1);
+        // The checks both deliveries queued settle it, with that one run, and tell the observers once.
+        await driveScanQueue(pipeline, queue, { maxDequeueCount: MAX });
+        expect(server.runs().length).toBe(runsBefore + 1);
+        expect((await store.getSummary(digest))?.verdict.outcome).toBe('pass');
+        expect(eventsFor(digest).map((e) => e.verdict.outcome)).toEqual(['pass']);
+    });
 });
