@@ -81,6 +81,26 @@ export interface PutImageInput {
     readonly platforms?: readonly Platform[];
 }
 
+export interface PutIndexInput {
+    readonly repository: string;
+    readonly tags?: readonly string[];
+    /** One platform image child each (OCI image manifests), e.g. linux/amd64 and linux/arm64 (with `variant`). */
+    readonly platforms: ReadonlyArray<Platform & { readonly variant?: string }>;
+    /**
+     * Add a buildx attestation manifest per platform child, as `docker buildx build` pushes them:
+     * an entry with `platform: unknown/unknown` and annotations `vnd.docker.reference.type:
+     * attestation-manifest` / `vnd.docker.reference.digest: <child>`, whose manifest holds an in-toto
+     * layer (an SLSA provenance statement) and an empty-ish config.
+     */
+    readonly attestations?: boolean;
+}
+
+export interface PutIndexResult {
+    readonly digest: string;
+    readonly children: ReadonlyArray<{ readonly digest: string; readonly platform: string }>;
+    readonly attestations: ReadonlyArray<{ readonly digest: string; readonly describes: string }>;
+}
+
 export interface PushedManifest {
     readonly manifest: StoredManifest;
     readonly tag?: string;
@@ -154,6 +174,43 @@ export class RegistryState {
         for (const tag of tags) this.setTag(repository, tag, top.digest);
         this.record({ kind: 'push', repository: input.repository, digest: top.digest, tags }, { mediaType: top.mediaType, size: top.content.length });
         return top.digest;
+    }
+
+    /** Stores a new, unique multi-platform image (children, their attestations, the index) and tags it, as a buildx push does. */
+    putIndex(input: PutIndexInput): PutIndexResult {
+        const children = input.platforms.map((p) => ({ platform: p, manifest: this.seedImage(input.repository, MEDIA_TYPES.ociManifest, p) }));
+        const attestations = input.attestations ? children.map((c) => ({ describes: c.manifest.digest, manifest: this.seedAttestation(input.repository, c.manifest.digest) })) : [];
+        const platformText = (p: Platform & { variant?: string }) => [p.os, p.architecture, ...(p.variant ? [p.variant] : [])].join('/');
+        const content = JSON.stringify({
+            schemaVersion: 2,
+            mediaType: MEDIA_TYPES.ociIndex,
+            manifests: [
+                ...children.map((c) => ({
+                    mediaType: MEDIA_TYPES.ociManifest,
+                    digest: c.manifest.digest,
+                    size: c.manifest.content.length,
+                    platform: { architecture: c.platform.architecture, os: c.platform.os, ...(c.platform.variant ? { variant: c.platform.variant } : {}) },
+                })),
+                ...attestations.map((a) => ({
+                    mediaType: MEDIA_TYPES.ociManifest,
+                    digest: a.manifest.digest,
+                    size: a.manifest.content.length,
+                    annotations: { 'vnd.docker.reference.digest': a.describes, 'vnd.docker.reference.type': 'attestation-manifest' },
+                    platform: { architecture: 'unknown', os: 'unknown' },
+                })),
+            ],
+        });
+        const top = this.storeManifest(input.repository, Buffer.from(content), MEDIA_TYPES.ociIndex);
+        const tags = [...(input.tags ?? [])];
+        const repository = this.repository(input.repository, true);
+        for (const tag of tags) this.setTag(repository, tag, top.digest);
+        this.persist();
+        this.record({ kind: 'push', repository: input.repository, digest: top.digest, tags }, { mediaType: top.mediaType, size: top.content.length });
+        return {
+            digest: top.digest,
+            children: children.map((c) => ({ digest: c.manifest.digest, platform: platformText(c.platform) })),
+            attestations: attestations.map((a) => ({ digest: a.manifest.digest, describes: a.describes })),
+        };
     }
 
     // ---- Reading ------------------------------------------------------------------------------
@@ -366,7 +423,7 @@ export class RegistryState {
 
     // ---- Internals ----------------------------------------------------------------------------
 
-    private seedImage(repository: string, mediaType: string, platform: Platform): StoredManifest {
+    private seedImage(repository: string, mediaType: string, platform: Platform & { readonly variant?: string }): StoredManifest {
         const oci = mediaType === MEDIA_TYPES.ociManifest;
         // A unique config per image (the id), so every putImage yields a distinct digest.
         const layer = randomBytes(1024);
@@ -374,6 +431,7 @@ export class RegistryState {
         const config = Buffer.from(JSON.stringify({
             architecture: platform.architecture,
             os: platform.os,
+            ...(platform.variant ? { variant: platform.variant } : {}),
             created: this.now().toISOString(),
             config: { Labels: { 'acr-server.test/id': randomUUID() } },
             rootfs: { type: 'layers', diff_ids: [layerDigest] },
@@ -388,6 +446,26 @@ export class RegistryState {
             layers: [{ mediaType: oci ? MEDIA_TYPES.ociLayer : MEDIA_TYPES.dockerLayer, size: layer.length, digest: layerDigest }],
         });
         return this.storeManifest(repository, Buffer.from(content), mediaType);
+    }
+
+    /** A buildx attestation manifest (an SLSA provenance in-toto statement) about `subject`. */
+    private seedAttestation(repository: string, subject: string): StoredManifest {
+        const statement = Buffer.from(JSON.stringify({
+            _type: 'https://in-toto.io/Statement/v0.1',
+            predicateType: 'https://slsa.dev/provenance/v0.2',
+            subject: [{ name: '_', digest: { sha256: subject.slice('sha256:'.length) } }],
+            predicate: { builder: { id: '' }, buildType: 'https://mobyproject.org/buildkit@v1', metadata: { 'acr-server.test/id': randomUUID() } },
+        }));
+        const config = Buffer.from(JSON.stringify({ architecture: 'unknown', os: 'unknown', config: {}, rootfs: { type: 'layers', diff_ids: [digestOf(statement)] } }));
+        this.addBlob(repository, digestOf(config), config);
+        this.addBlob(repository, digestOf(statement), statement);
+        const content = JSON.stringify({
+            schemaVersion: 2,
+            mediaType: MEDIA_TYPES.ociManifest,
+            config: { mediaType: MEDIA_TYPES.ociConfig, digest: digestOf(config), size: config.length },
+            layers: [{ mediaType: 'application/vnd.in-toto+json', digest: digestOf(statement), size: statement.length, annotations: { 'in-toto.io/predicate-type': 'https://slsa.dev/provenance/v0.2' } }],
+        });
+        return this.storeManifest(repository, Buffer.from(content), MEDIA_TYPES.ociManifest);
     }
 
     private storeManifest(repository: string, bytes: Buffer, contentType: string): StoredManifest {

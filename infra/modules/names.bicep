@@ -28,6 +28,8 @@ var tableNames = [
   // continuous scanning (shared/rescan)
   'RescanRequests'
   'RescanRuns'
+  // scan worker: one scan per digest (shared/scan/scanLeaseStore.ts)
+  'ScanLeases'
 ]
 
 @export()

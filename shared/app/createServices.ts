@@ -288,8 +288,35 @@ export function createServices(settings: Settings, access: AzureAccess, options:
         ];
     });
     const scanPipeline = lazy(async (): Promise<ScanPipeline> => {
-        const [{ ScanPipeline }, registry, store, observers, park] = await Promise.all([import('../scan/scanPipeline.js'), acr(), results(), verdictObservers(), parking()]);
-        return new ScanPipeline({ scanner: registry.scanner, store, policy, observers, maxDequeueCount, parking: park });
+        const [{ ScanPipeline }, { ScanLeaseStore }, { QueueScanMessageSink }, { scanCheckDeadlineSeconds }, registry, store, observers, park, s] = await Promise.all([
+            import('../scan/scanPipeline.js'),
+            import('../scan/scanLeaseStore.js'),
+            import('../scan/scanMessageSink.js'),
+            import('../registry/trivyScanTask.js'),
+            acr(),
+            results(),
+            verdictObservers(),
+            parking(),
+            storage(),
+        ]);
+        return new ScanPipeline({
+            // Message trust: only requests for the guarded registry are scanned.
+            registry: settings.registryLoginServer,
+            scans: registry.scanRuns,
+            manifests: registry.manifests,
+            // One scan per digest: the lease decides who schedules the run; the others join it.
+            leases: new ScanLeaseStore(s.table(tables.scanLeases)),
+            store,
+            policy,
+            observers,
+            maxDequeueCount,
+            parking: park,
+            // Checks (and an index's child requests) go back on the queue the request came from.
+            messages: new QueueScanMessageSink((queue) => s.queue(queue)),
+            runDeadlineSeconds: scanCheckDeadlineSeconds(settings.scanTimeoutSeconds),
+            // A running scan is an Azure operation looked at like any other (tests: 1 ms, so 0 s).
+            ...(poll !== undefined ? { checkDelaySeconds: Math.round(poll / 1000) } : {}),
+        });
     });
 
     // --- continuous scanning ---------------------------------------------------------------------

@@ -4,14 +4,18 @@
  */
 
 /*
- * The scan budget: the scan run, with head room, must end within host.json's functionTimeout
- * (shared/registry/trivyScanTask.ts explains the arithmetic).
+ * The scan budget. The scan and rescan workers never wait for a scan run: they schedule it, record
+ * its id and look again from a delayed check message (shared/scan/scanPipeline.ts), and give the
+ * run up SCANNER_WAIT_HEAD_ROOM_SECONDS after its own time limit (scanCheckDeadlineSeconds). One
+ * caller still waits inside one invocation: the patch worker's pre-scan (AcrTaskScanner.scan), so
+ * the run, with head room, must still end within host.json's functionTimeout; that caps
+ * ACR_GUARD_SCAN_TIMEOUT_SECONDS (shared/registry/trivyScanTask.ts explains the arithmetic).
  */
 /** host.json `functionTimeout` (00:30:00); test/registry/scanBudget.test.ts checks they agree. */
 export const FUNCTION_TIMEOUT_SECONDS = 1800;
-/** How long AcrTaskScanner keeps waiting after the run's own limit. */
+/** How long after the run's own limit a scan run is given up (the scan pipeline's checks; AcrTaskScanner.scan's wait). */
 export const SCANNER_WAIT_HEAD_ROOM_SECONDS = 60;
-/** Left of the invocation after the wait: reading the run log, recording the verdict, observers. */
+/** Left of a waiting invocation (the patch worker's pre-scan) after the wait: reading the run log, deciding, recording. */
 export const INVOCATION_MARGIN_SECONDS = 120;
 /** Head room of the Trivy step over Trivy's own --timeout (image pull, DB download). */
 export const STEP_HEAD_ROOM_SECONDS = 120;

@@ -150,7 +150,7 @@ export const settingsCatalog = {
             .min(MIN_SCAN_TIMEOUT_SECONDS)
             .max(MAX_SCAN_TIMEOUT_SECONDS, {
                 error:
-                    `at most ${MAX_SCAN_TIMEOUT_SECONDS}: the scan worker waits for the scan run inside one invocation, so one Trivy attempt ` +
+                    `at most ${MAX_SCAN_TIMEOUT_SECONDS}: the patch worker's pre-scan waits for its scan run inside one invocation, so one Trivy attempt ` +
                     `(+120 s) and the report step (300 s) must end before host.json's functionTimeout (${FUNCTION_TIMEOUT_SECONDS} s) ` +
                     'less the time the worker keeps for itself (see shared/registry/trivyScanTask.ts)',
             })

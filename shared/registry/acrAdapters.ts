@@ -5,7 +5,9 @@ import { AcrRegistry } from './acrRegistry';
 import { AcrTaskRunner } from './acrTaskRunner';
 import { AcrTaskScanner } from './acrTaskScanner';
 import type { Registry } from './registry';
-import type { Scanner } from './scanner';
+import type { Scanner, ScanRuns } from './scanner';
+import type { ManifestReader } from '../oci/manifestReader';
+import { AcrManifestReader } from './acrManifestReader';
 import type { TaskRunner } from './taskRunner';
 
 /** The registry-facing adapters built from settings: one connection, shared by all of them. */
@@ -14,6 +16,10 @@ export interface AcrAdapters {
     readonly registry: Registry;
     readonly taskRunner: TaskRunner;
     readonly scanner: Scanner;
+    /** The same scanner in two steps (schedule, look, collect): the scan pipeline never waits for a run. */
+    readonly scanRuns: ScanRuns;
+    /** Manifest bytes by digest (the scan pipeline classifies what it is asked to scan). */
+    readonly manifests: ManifestReader;
 }
 
 type AcrSettings = Pick<
@@ -36,6 +42,13 @@ export function createAcrAdapters(settings: AcrSettings, access: AzureAccess): A
         roleAssignmentMode: settings.registryRoleAssignmentMode,
         ...(poll !== undefined ? { schedulePollIntervalMs: poll } : {}),
     });
+    const scanner = new AcrTaskScanner(taskRunner, {
+        loginServer: settings.registryLoginServer,
+        trivyImage: settings.trivyImage,
+        dbRepositories: settings.trivyDbRepositories,
+        scanTimeoutSeconds: settings.scanTimeoutSeconds,
+        ...(poll !== undefined ? { pollIntervalMs: poll } : {}),
+    });
     return {
         connection,
         registry: new AcrRegistry(connection, {
@@ -43,12 +56,8 @@ export function createAcrAdapters(settings: AcrSettings, access: AzureAccess): A
             ...(access.listPageSize !== undefined ? { pageSize: access.listPageSize } : {}),
         }),
         taskRunner,
-        scanner: new AcrTaskScanner(taskRunner, {
-            loginServer: settings.registryLoginServer,
-            trivyImage: settings.trivyImage,
-            dbRepositories: settings.trivyDbRepositories,
-            scanTimeoutSeconds: settings.scanTimeoutSeconds,
-            ...(poll !== undefined ? { pollIntervalMs: poll } : {}),
-        }),
+        scanner,
+        scanRuns: scanner,
+        manifests: new AcrManifestReader(connection),
     };
 }

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { extractScanReport } from './scanReportEnvelope';
-import { ScannerError, type Scanner, type ScanRequest, type ScanResult } from './scanner';
-import { runToCompletion, TaskRunError, type TaskRunner } from './taskRunner';
+import { ScannerError, type Scanner, type ScanRequest, type ScanResult, type ScanRunRequest, type ScanRuns, type StartedScan } from './scanner';
+import { runToCompletion, TaskRunError, type TaskRunner, type TaskRunRequest, type TaskRunState } from './taskRunner';
 import { SCANNER_WAIT_HEAD_ROOM_SECONDS } from '../config/limits';
 import { buildTrivyScanTask, DEFAULT_TRIVY_DB_REPOSITORIES, type PackageType } from './trivyScanTask';
 import { excerptOf } from './scanReportEnvelope';
@@ -24,19 +24,64 @@ export interface AcrTaskScannerOptions {
     readonly sleep?: (ms: number) => Promise<void>;
 }
 
-/** The Scanner port over an ACR Task run of Trivy (through any TaskRunner). */
-export class AcrTaskScanner implements Scanner {
+/** The Scanner port over an ACR Task run of Trivy (through any TaskRunner), and its two-step form (ScanRuns). */
+export class AcrTaskScanner implements Scanner, ScanRuns {
     constructor(private readonly runner: TaskRunner, private readonly options: AcrTaskScannerOptions) {}
 
+    /** Schedules, waits in this invocation, collects: for callers that cannot wait off the invocation (the patch worker's pre-scan). */
     async scan(request: ScanRequest): Promise<ScanResult> {
+        const task = this.task(request);
+        let completed;
+        try {
+            completed = await runToCompletion(this.runner, task.run, {
+                timeoutMs: this.options.waitTimeoutMs ?? (task.run.timeoutSeconds + SCANNER_WAIT_HEAD_ROOM_SECONDS) * 1000,
+                pollIntervalMs: this.options.pollIntervalMs ?? 5000,
+                ...(this.options.sleep ? { sleep: this.options.sleep } : {}),
+            });
+        } catch (err) {
+            throw scannerErrorOf(err, request);
+        }
+        return this.verify(request, { runId: completed.runId, nonce: task.nonce }, completed.state, completed.log);
+    }
+
+    async start(request: ScanRunRequest): Promise<StartedScan> {
+        const task = this.task(request);
+        try {
+            const { runId } = await this.runner.schedule(task.run);
+            return { runId, nonce: task.nonce };
+        } catch (err) {
+            throw scannerErrorOf(err, request);
+        }
+    }
+
+    async state(runId: string): Promise<TaskRunState> {
+        try {
+            return await this.runner.get(runId);
+        } catch (err) {
+            throw new ScannerError('poll-failed', `run ${runId}: ${errorMessage(err)}`, runId, undefined, { cause: err });
+        }
+    }
+
+    async collect(request: ScanRequest, run: StartedScan): Promise<ScanResult> {
+        const state = await this.state(run.runId);
+        if (!state.finished) throw new ScannerError('poll-failed', `scan of ${describe(request)}: run ${run.runId} has not finished (${state.status})`, run.runId);
+        let log: string;
+        try {
+            log = await this.runner.readLog(run.runId);
+        } catch (err) {
+            throw new ScannerError('log-unavailable', `scan of ${describe(request)}: the log of run ${run.runId} cannot be read: ${errorMessage(err)}`, run.runId, undefined, { cause: err });
+        }
+        return this.verify(request, run, state, log);
+    }
+
+    private task(request: ScanRunRequest): { run: TaskRunRequest; nonce: string } {
         if (request.registry.toLowerCase() !== this.options.loginServer.toLowerCase()) {
             throw new ScannerError('invalid-request', `refusing to scan ${JSON.stringify(request.registry.slice(0, 80))}: only ${this.options.loginServer} is scanned`);
         }
         // A fresh, unguessable nonce per scan ties the report block in the log to this run.
         const nonce = randomBytes(16).toString('hex');
-        let task;
         try {
-            task = buildTrivyScanTask({
+            const run = buildTrivyScanTask({
                 loginServer: this.options.loginServer,
                 repository: request.repository,
                 digest: request.digest,
@@ -46,27 +91,16 @@ export class AcrTaskScanner implements Scanner {
                 ...(this.options.javaDbRepositories ? { javaDbRepositories: this.options.javaDbRepositories } : {}),
                 pkgTypes: this.options.pkgTypes ?? ['os', 'library'],
                 scanTimeoutSeconds: this.options.scanTimeoutSeconds,
+                ...(request.platform !== undefined ? { platform: request.platform } : {}),
             });
+            return { run, nonce };
         } catch (err) {
             throw new ScannerError('invalid-request', `scan of ${describe(request)} refused: ${errorMessage(err)}`, undefined, undefined, { cause: err });
         }
+    }
 
-        let completed;
-        try {
-            completed = await runToCompletion(this.runner, task, {
-                timeoutMs: this.options.waitTimeoutMs ?? (task.timeoutSeconds + SCANNER_WAIT_HEAD_ROOM_SECONDS) * 1000,
-                pollIntervalMs: this.options.pollIntervalMs ?? 5000,
-                ...(this.options.sleep ? { sleep: this.options.sleep } : {}),
-            });
-        } catch (err) {
-            if (err instanceof TaskRunError) {
-                const reason = err.code === 'invalid-request' ? 'invalid-request' : err.code;
-                throw new ScannerError(reason, `scan of ${describe(request)}: ${err.message}`, err.runId, undefined, { cause: err });
-            }
-            throw new ScannerError('poll-failed', `scan of ${describe(request)}: ${errorMessage(err)}`, undefined, undefined, { cause: err });
-        }
-
-        const { runId, state, log } = completed;
+    private verify(request: ScanRequest, run: StartedScan, state: TaskRunState, log: string): ScanResult {
+        const { runId, nonce } = run;
         if (state.status !== 'Succeeded') {
             const excerpt = excerptOf(log.split('\n'));
             throw new ScannerError(
@@ -97,6 +131,14 @@ export class AcrTaskScanner implements Scanner {
             logExcerpt: extracted.logExcerpt,
         };
     }
+}
+
+function scannerErrorOf(err: unknown, request: ScanRequest): ScannerError {
+    if (err instanceof ScannerError) return err;
+    if (err instanceof TaskRunError) {
+        return new ScannerError(err.code, `scan of ${describe(request)}: ${err.message}`, err.runId, undefined, { cause: err });
+    }
+    return new ScannerError('poll-failed', `scan of ${describe(request)}: ${errorMessage(err)}`, undefined, undefined, { cause: err });
 }
 
 const describe = (r: ScanRequest) => `${r.registry}/${r.repository}@${r.digest}`.slice(0, 400);

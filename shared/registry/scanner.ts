@@ -1,5 +1,6 @@
 import { AcrGuardError } from '../errors/acrGuardError';
 import type { TrivyReport } from '../trivy/report';
+import type { TaskRunState } from './taskRunner';
 
 /**
  * The scanner port: one vulnerability scan of one image, addressed by digest (what is scanned is
@@ -31,6 +32,30 @@ export interface ScanResult {
 
 export interface Scanner {
     scan(request: ScanRequest): Promise<ScanResult>;
+}
+
+/** A scan of one platform child of a multi-platform image: still by the child's own digest. */
+export interface ScanRunRequest extends ScanRequest {
+    /** `os/arch[/variant]` of the child (Trivy's --platform), when it is one. */
+    readonly platform?: string;
+}
+
+/** A scheduled scan run: its id and the nonce that binds the report in its log to it (keep both). */
+export interface StartedScan {
+    readonly runId: string;
+    readonly nonce: string;
+}
+
+/**
+ * The scanner in two steps, so no invocation waits for a run (the scan pipeline schedules, records
+ * the run id, and looks again from a delayed check message): `start` schedules the run, `state`
+ * says whether it finished, `collect` reads and verifies the report of a finished run.
+ */
+export interface ScanRuns {
+    start(request: ScanRunRequest): Promise<StartedScan>;
+    state(runId: string): Promise<TaskRunState>;
+    /** The verified report of a finished run; ScannerError when the run failed or its report cannot be trusted. */
+    collect(request: ScanRequest, run: StartedScan): Promise<ScanResult>;
 }
 
 export type ScannerErrorReason =

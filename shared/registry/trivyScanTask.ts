@@ -2,7 +2,7 @@ import { checkPlatform } from '../oci/platform';
 import { checkDigest, checkRegistry, checkRepository, checkTag, type Validation } from '../oci/reference';
 import { NONCE_PATTERN } from './scanReportEnvelope';
 import { assertSafeTaskValues, type TaskRunRequest } from './taskRunner';
-import { MAX_SCAN_RUN_SECONDS, MAX_SCAN_TIMEOUT_SECONDS, MIN_SCAN_TIMEOUT_SECONDS, REPORT_STEP_SECONDS, STEP_HEAD_ROOM_SECONDS } from '../config/limits';
+import { MAX_SCAN_RUN_SECONDS, MAX_SCAN_TIMEOUT_SECONDS, MIN_SCAN_TIMEOUT_SECONDS, REPORT_STEP_SECONDS, SCANNER_WAIT_HEAD_ROOM_SECONDS, STEP_HEAD_ROOM_SECONDS } from '../config/limits';
 
 /**
  * The ACR Task that scans one image with Trivy, modelled on ACR Continuous Patching's
@@ -66,19 +66,24 @@ export const DEFAULT_TRIVY_JAVA_DB_REPOSITORIES = ['ghcr.io/aquasecurity/trivy-j
 export type PackageType = 'os' | 'library';
 
 /*
- * The scan's time budget. The scanner waits for the ACR run inside one function invocation (the
- * scan and rescan workers, the patch worker's pre-scan), so the run must end, and the scanner
- * give up, before host.json's functionTimeout ends the invocation: otherwise the host kills the
- * worker mid-wait, the message is redelivered and a second run starts while the first still runs.
+ * The scan's time budget. The scan and rescan workers do not wait for the ACR run: they schedule it
+ * and look again from delayed check messages, giving it up at scanCheckDeadlineSeconds. The patch
+ * worker's pre-scan does wait inside one invocation (AcrTaskScanner.scan), so the run must end, and
+ * the wait give up, before host.json's functionTimeout ends that invocation:
  *   run limit    = min(3 attempts of (Trivy --timeout + 120 s) + 300 s report step, MAX_SCAN_RUN_SECONDS)
- *   scanner wait = run limit + SCANNER_WAIT_HEAD_ROOM_SECONDS
- *   wait + INVOCATION_MARGIN_SECONDS (read the log, record the verdict, observers) <= functionTimeout
+ *   scanner wait = run limit + SCANNER_WAIT_HEAD_ROOM_SECONDS  (= the scan pipeline's check deadline)
+ *   wait + INVOCATION_MARGIN_SECONDS (read the log, decide, record) <= functionTimeout
  * One full attempt always fits (that caps ACR_GUARD_SCAN_TIMEOUT_SECONDS); the step's two retries
  * fit when earlier attempts fail fast (a rate-limited DB download), which is what they are for.
  */
 /** The run's own time limit for a Trivy --timeout (ACR's minimum is 300 s). */
 export function scanRunTimeoutSeconds(scanTimeoutSeconds: number): number {
     return Math.max(300, Math.min(MAX_SCAN_RUN_SECONDS, 3 * (scanTimeoutSeconds + STEP_HEAD_ROOM_SECONDS) + REPORT_STEP_SECONDS));
+}
+
+/** How long after scheduling a scan run the scan pipeline's checks give it up (its own limit plus head room). */
+export function scanCheckDeadlineSeconds(scanTimeoutSeconds: number): number {
+    return scanRunTimeoutSeconds(scanTimeoutSeconds) + SCANNER_WAIT_HEAD_ROOM_SECONDS;
 }
 
 export interface TrivyScanTaskInput {

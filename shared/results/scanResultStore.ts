@@ -101,11 +101,30 @@ export interface RecordOutcome {
     readonly generation: string | null;
 }
 
+/**
+ * A summary as read, with what the store needs to replace it without reading it again (its ETag).
+ * The scan pipeline reads the digest's summary once and hands the snapshot back to recordScan and
+ * listFindings; a snapshot that went stale only costs a re-read (the write is ETag-guarded).
+ */
+export interface SummarySnapshot {
+    readonly summary: ScanSummary;
+    readonly etag: string;
+}
+
+/** What the caller already read (`null`: it read and found no summary). Absent: the store reads. */
+export interface KnownSummary {
+    readonly current?: SummarySnapshot | null;
+}
+
 /** Where scan results live. Every method is safe to call again with the same input. */
 export interface ScanResultStore {
-    recordScan(scan: ScanRecord): Promise<RecordOutcome>;
+    recordScan(scan: ScanRecord, known?: KnownSummary): Promise<RecordOutcome>;
     getSummary(digest: string): Promise<ScanSummary | null>;
-    listFindings(digest: string): Promise<StoredFinding[]>;
+    /** The summary with its ETag, for a caller that will record (or list findings) next. */
+    getSummarySnapshot(digest: string): Promise<SummarySnapshot | null>;
+    listFindings(digest: string, known?: KnownSummary): Promise<StoredFinding[]>;
+    /** Adds a tag to tagsSeen and changes nothing else (ETag-guarded; re-reads only on a conflict). */
+    addTag(digest: string, tag: string, known?: KnownSummary): Promise<void>;
     /**
      * The findings of write generation `generation` that were recorded as new (ScanRecord.newFindings),
      * in report order with duplicates repeated; empty when that generation is gone.

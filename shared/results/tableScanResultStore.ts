@@ -15,6 +15,8 @@ import type {
     ScanResultStore,
     ScanSummary,
     StoredFinding,
+    KnownSummary,
+    SummarySnapshot,
 } from './scanResultStore';
 import { mergeTags, scanSummary, SUMMARY_ROW, summaryEntity, summaryPartition } from './summaryEntity';
 import { generationTime, KEY_SEPARATOR, newGeneration, rowKeyRange } from './tableKeys';
@@ -45,10 +47,7 @@ export interface TableScanResultStoreOptions {
 }
 
 
-interface CurrentSummary {
-    readonly summary: ScanSummary;
-    readonly etag: string;
-}
+type CurrentSummary = SummarySnapshot;
 
 const BATCH = 100;
 
@@ -148,10 +147,12 @@ export class TableScanResultStore implements ScanResultStore {
         );
     }
 
-    async recordScan(scan: ScanRecord): Promise<RecordOutcome> {
+    async recordScan(scan: ScanRecord, known: KnownSummary = {}): Promise<RecordOutcome> {
         validateScan(scan);
         const partition = summaryPartition(scan.digest);
-        let current = await this.readSummary(partition);
+        // A snapshot the caller read is used as is: if it went stale, the ETag-guarded write fails
+        // with 412 and the retry below reads again.
+        let current = known.current !== undefined ? known.current : await this.readSummary(partition);
         if (scan.verdict.outcome === 'error') return this.recordError(scan, current);
         if (current && supersedes(current.summary, scan)) {
             await this.mergeTagsOnly(scan, current);
@@ -210,10 +211,21 @@ export class TableScanResultStore implements ScanResultStore {
         return (await this.readSummary(summaryPartition(digest)))?.summary ?? null;
     }
 
-    async listFindings(digest: string): Promise<StoredFinding[]> {
+    getSummarySnapshot(digest: string): Promise<SummarySnapshot | null> {
+        return this.readSummary(summaryPartition(digest));
+    }
+
+    async addTag(digest: string, tag: string, known: KnownSummary = {}): Promise<void> {
+        assertValid(checkTag(tag));
+        const current = known.current !== undefined ? known.current : await this.readSummary(summaryPartition(digest));
+        if (!current) return;
+        await this.mergeTagsOnly({ digest, tag }, current);
+    }
+
+    async listFindings(digest: string, known: KnownSummary = {}): Promise<StoredFinding[]> {
         const partition = summaryPartition(digest);
         for (let attempt = 1; ; attempt++) {
-            const summary = (await this.readSummary(partition))?.summary;
+            const summary = attempt === 1 && known.current !== undefined ? known.current?.summary : (await this.readSummary(partition))?.summary;
             if (!summary?.generation) return [];
             const { from, to } = rowKeyRange(summary.generation);
             const found: StoredFinding[] = [];
@@ -343,7 +355,7 @@ export class TableScanResultStore implements ScanResultStore {
     }
 
     /** Adds this scan's tag to a summary that otherwise stays as it is (ETag-guarded, retried). */
-    private async mergeTagsOnly(scan: ScanRecord, current: CurrentSummary): Promise<void> {
+    private async mergeTagsOnly(scan: Pick<ScanRecord, 'digest' | 'tag'>, current: CurrentSummary): Promise<void> {
         await retryOnConflict(
             async (attempt) => {
                 const state = attempt === 1 ? current : await this.readSummary(summaryPartition(scan.digest));

@@ -43,6 +43,9 @@ export const tables = {
     rescanRequests: 'RescanRequests',
     /** One row per rescan selection run: counts queued and skipped, with reasons. */
     rescanRuns: 'RescanRuns',
+    // --- scan worker: one scan per digest (shared/scan/scanLeaseStore.ts) ---
+    /** One lease per digest (who scans it, which run, the recorded outcome) and one row per answered (scan, repository, tag). */
+    scanLeases: 'ScanLeases',
 } as const;
 
 /** The queue the Functions host moves a message to after maxDequeueCount failures. */

@@ -2,12 +2,14 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadSettings } from '../../shared/config/settings';
-import { FUNCTION_TIMEOUT_SECONDS, INVOCATION_MARGIN_SECONDS, MAX_SCAN_TIMEOUT_SECONDS, SCANNER_WAIT_HEAD_ROOM_SECONDS } from '../../shared/config/limits';
-import { buildTrivyScanTask } from '../../shared/registry/trivyScanTask';
+import { FUNCTION_TIMEOUT_SECONDS, INVOCATION_MARGIN_SECONDS, MAX_SCAN_TIMEOUT_SECONDS, MIN_SCAN_TIMEOUT_SECONDS, SCANNER_WAIT_HEAD_ROOM_SECONDS } from '../../shared/config/limits';
+import { buildTrivyScanTask, scanCheckDeadlineSeconds } from '../../shared/registry/trivyScanTask';
 
 /*
- * The scan worker waits for the Trivy run inside one invocation: the longest scan the settings
- * allow must end, and the scanner give up, before host.json's functionTimeout ends the invocation.
+ * The scan and rescan workers no longer wait for a Trivy run (they schedule it and look again from
+ * delayed check messages, test/scan/scanPipeline.test.ts "never waits for a run inside an
+ * invocation"); the patch worker's pre-scan still waits inside one invocation, so the longest scan
+ * the settings allow must end, and the scanner give up, before host.json's functionTimeout.
  */
 const ROOT = path.resolve(__dirname, '../..');
 const env = { ACR_GUARD_STORAGE: 'UseDevelopmentStorage=true', ACR_GUARD_REGISTRY_LOGIN_SERVER: 'contoso.azurecr.io', ACR_GUARD_REGISTRY_RESOURCE_ID: '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg/providers/Microsoft.ContainerRegistry/registries/contoso' };
@@ -54,5 +56,13 @@ describe('scan timeout against the host function timeout', () => {
         );
         const bicep = readFileSync(path.join(ROOT, 'infra/main.bicep'), 'utf8');
         expect(/@maxValue\((\d+)\)\s*param scanTimeoutSeconds /.exec(bicep)?.[1]).toBe(String(MAX_SCAN_TIMEOUT_SECONDS));
+    });
+
+    it('gives a scan run up, in the scan pipeline\'s checks, at the same point the waiting scanner would: its own limit plus the head room', () => {
+        for (const seconds of [MIN_SCAN_TIMEOUT_SECONDS, loadSettings(env).scanTimeoutSeconds, MAX_SCAN_TIMEOUT_SECONDS]) {
+            expect(scanCheckDeadlineSeconds(seconds)).toBe(task(seconds).timeoutSeconds + SCANNER_WAIT_HEAD_ROOM_SECONDS);
+        }
+        // The default settings: Trivy 900 s → 3 × (900 + 120) + 300 = 3,360 s, capped at the 1,620 s run limit → given up after 1,680 s.
+        expect(scanCheckDeadlineSeconds(900)).toBe(1680);
     });
 });

@@ -6,19 +6,16 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createAlertService } from '../../shared/alerts/createAlertService';
 import { AlertStore } from '../../shared/alerts/alertStore';
 import { DEFAULT_POLICY } from '../../shared/policy/gatePolicy';
-import { AcrTaskRunner } from '../../shared/registry/acrTaskRunner';
-import { AcrTaskScanner } from '../../shared/registry/acrTaskScanner';
 import { NewVulnerabilityObserver } from '../../shared/rescan/newVulnerabilityObserver';
-import { QueueMessageParking } from '../../shared/storage/parkedMessages';
 import type { AlertRaiser } from '../../shared/scan/scanAlertObserver';
-import { ScanAttemptError, ScanPipeline } from '../../shared/scan/scanPipeline';
+import type { ScanPipeline } from '../../shared/scan/scanPipeline';
 import { SCAN_REQUEST_SCHEMA, SCAN_REQUEST_VERSION, type ScanReason, type ScanRequest } from '../../shared/scan/scanRequest';
 import { readStorageConnection } from '../../shared/config/storageConnection';
 import { startAcrServer, type AcrServer } from '../acr-server/acrServer';
 import { trivyImageScanRun } from '../acr-server/trivyScanRun';
 import { freshStore } from '../results/support';
 import { suffix } from './support';
-import { testAcrConnection } from '../support/testAzureAccess';
+import { scanToEnd, testPipeline } from '../scan/support';
 
 /*
  * The diff through the real scan pipeline: AcrTaskScanner against the ACR test server (Trivy's
@@ -41,6 +38,8 @@ let server: AcrServer;
 let pipeline: ScanPipeline;
 /** The same pipeline with the new-vulnerability observer's alerts failing on their first raise. */
 let flakyPipeline: ScanPipeline;
+let queue: QueueClient;
+let flakyQueue: QueueClient;
 let flakyRaises = 0;
 let store: Awaited<ReturnType<typeof freshStore>>['store'];
 let alerts: AlertStore;
@@ -51,11 +50,6 @@ beforeAll(async () => {
     const connectionString = inject('azuriteConnectionString');
     server = await startAcrServer({ azuriteConnectionString: connectionString });
     server.onRun(trivyImageScanRun(() => report));
-    const runner = new AcrTaskRunner(
-        testAcrConnection(server),
-        { schedulePollIntervalMs: 1 },
-    );
-    const scanner = new AcrTaskScanner(runner, { loginServer: server.loginServer, trivyImage: 'ghcr.io/aquasecurity/trivy:0.58.1', scanTimeoutSeconds: 600, pollIntervalMs: 1, waitTimeoutMs: 30_000 });
     ({ store } = await freshStore(connectionString));
     const alertTable = TableClient.fromConnectionString(connectionString, `alerts${suffix()}`, { allowInsecureConnection: true });
     await alertTable.createTable();
@@ -65,17 +59,15 @@ beforeAll(async () => {
         { storage, alertTopicEndpoint: undefined, alertWebhookUrl: undefined, alertWebhookFormat: 'auto', alertWebhookTimeoutSeconds: 10 },
         { tableClient: alertTable, logWriter: () => {} },
     );
-    const poison = suffix();
-    await new QueueClient(connectionString, `parked-${poison}`).createIfNotExists();
-    pipeline = new ScanPipeline({
-        scanner,
+    // Every rescan runs (no verdict is reused), as the rescan selection asked for a new scan.
+    ({ pipeline, queue } = await testPipeline(server, connectionString, {
         store,
         policy: DEFAULT_POLICY,
         observers: [new NewVulnerabilityObserver(alertService, () => DEFAULT_POLICY)],
-        // Every failure is the last delivery: the error verdict is recorded at once.
-        maxDequeueCount: 1,
-        parking: new QueueMessageParking(() => new QueueClient(connectionString, `parked-${poison}`)),
-    });
+        // A failed run is replaced once, then the error verdict is recorded.
+        maxDequeueCount: 2,
+        reuseWithinMs: 0,
+    }));
     // The alert service is down for the first raise (a network blip): the observer fails, the host redelivers.
     const flakyAlerts: AlertRaiser = {
         raise: async (input) => {
@@ -84,14 +76,13 @@ beforeAll(async () => {
             return alertService.raise(input);
         },
     };
-    flakyPipeline = new ScanPipeline({
-        scanner,
+    ({ pipeline: flakyPipeline, queue: flakyQueue } = await testPipeline(server, connectionString, {
         store,
         policy: DEFAULT_POLICY,
         observers: [new NewVulnerabilityObserver(flakyAlerts, () => DEFAULT_POLICY)],
         maxDequeueCount: 5,
-        parking: new QueueMessageParking(() => new QueueClient(connectionString, `parked-${poison}`)),
-    });
+        reuseWithinMs: 0,
+    }));
 });
 
 afterAll(async () => {
@@ -117,14 +108,19 @@ function request(repository: string, digest: string, reason: ScanReason): ScanRe
 
 async function scan(image: { repository: string; digest: string }, reason: ScanReason, ids: readonly string[]) {
     report = reportWith(ids);
-    return pipeline.scan(request(image.repository, image.digest, reason), 1, silent);
+    return (await scanToEnd(pipeline, queue, request(image.repository, image.digest, reason), { maxDequeueCount: 2, log: silent })).final;
 }
+
+/** The same image (digest) in another repository, as a promotion or a push of the same bytes leaves it. */
+const alsoIn = (from: string, digest: string, repository: string) =>
+    server.registry.importManifest({ sourceRepository: from, sourceReference: digest, targets: [{ repository, tag: '1.0' }], mode: 'Force' });
 
 const newVulnerabilityAlerts = async (digest: string) => (await alerts.list({ kind: 'new-vulnerabilities' })).filter((a) => a.alert.subject.digest === digest).map((a) => a.alert);
 
 describe('new-vulnerability alerts on rescans', () => {
     it('alerts once, listing exactly the new blocking vulnerability; nothing new → no alert; a failed rescan keeps the last good verdict and raises none', async () => {
         const digest = server.registry.putImage({ repository: 'live/app', tags: ['1.0'] });
+        alsoIn('live/app', digest, 'quarantine/app');
         const live = { repository: 'live/app', digest };
         // The verdict it was promoted with: only the LOW, unfixable bash finding.
         expect(await scan({ repository: 'quarantine/app', digest }, 'push', [LOW])).toMatchObject({ status: 'scanned', verdict: { outcome: 'pass' } });
@@ -144,7 +140,7 @@ describe('new-vulnerability alerts on rescans', () => {
         // A failed rescan: verdict error recorded as lastError, the last good verdict and its findings kept, no alert.
         server.onRun(() => ({ status: 'Failed', log: 'error: pulling image: toomanyrequests', errorMessage: 'step failed' }));
         try {
-            await expect(scan(live, 'rescan', [])).rejects.toBeInstanceOf(ScanAttemptError);
+            expect(await scan(live, 'rescan', [])).toMatchObject({ status: 'scanned', verdict: { outcome: 'error' }, recorded: 'error-recorded' });
         } finally {
             server.onRun(trivyImageScanRun(() => report));
         }
@@ -157,6 +153,7 @@ describe('new-vulnerability alerts on rescans', () => {
 
     it('raises nothing when the only new findings are ones the policy does not block', async () => {
         const digest = server.registry.putImage({ repository: 'live/quiet', tags: ['1.0'] });
+        alsoIn('live/quiet', digest, 'quarantine/quiet');
         await scan({ repository: 'quarantine/quiet', digest }, 'push', []);
         // New, but LOW and unfixable: the default policy blocks fixable CRITICAL/HIGH only.
         expect(await scan({ repository: 'live/quiet', digest }, 'rescan', [LOW])).toMatchObject({ verdict: { outcome: 'pass' } });
@@ -165,6 +162,7 @@ describe('new-vulnerability alerts on rescans', () => {
 
     it('lists only the new findings that block when a rescan brings blocking and non-blocking ones together', async () => {
         const digest = server.registry.putImage({ repository: 'live/mixed', tags: ['1.0'] });
+        alsoIn('live/mixed', digest, 'quarantine/mixed');
         await scan({ repository: 'quarantine/mixed', digest }, 'push', []);
         await scan({ repository: 'live/mixed', digest }, 'rescan', [LOW, CRITICAL]);
         const raised = await newVulnerabilityAlerts(digest);
@@ -173,25 +171,27 @@ describe('new-vulnerability alerts on rescans', () => {
 
     it('raises the alert on redelivery when the observer failed on the first delivery: exactly one alert listing the new CVE', async () => {
         const digest = server.registry.putImage({ repository: 'live/retry', tags: ['1.0'] });
+        alsoIn('live/retry', digest, 'quarantine/retry');
         await scan({ repository: 'quarantine/retry', digest }, 'push', [LOW]);
         report = reportWith([LOW, CRITICAL]);
         const rescan = request('live/retry', digest, 'rescan');
-        // First delivery: scanned and recorded, but the observer's alert fails, so the delivery fails.
-        await expect(flakyPipeline.scan(rescan, 1, silent)).rejects.toThrow(/alert store unavailable/);
-        expect(flakyRaises).toBe(1);
-        expect(await newVulnerabilityAlerts(digest)).toEqual([]);
+        // The delivery that records fails (the observer's alert fails); the host redelivers it: no new
+        // scan, the same new findings rebuilt from the store, the alert raised.
         const runs = server.runs().length;
-
-        // The host redelivers: no new scan, the same new findings rebuilt from the store, the alert raised.
-        expect(await flakyPipeline.scan(rescan, 2, silent)).toEqual({ status: 'already-scanned', scanId: rescan.requestId });
-        expect(server.runs()).toHaveLength(runs);
+        const { final, errors } = await scanToEnd(flakyPipeline, flakyQueue, rescan, { maxDequeueCount: 5, log: silent });
+        expect(errors.map(String)).toEqual([expect.stringMatching(/alert store unavailable/)]);
+        expect(flakyRaises).toBe(2);
+        // The delivery that recorded threw; its redelivery answered from the record.
+        expect(final).toEqual({ status: 'already-scanned', scanId: rescan.requestId });
+        expect((await store.getSummary(digest))?.verdict.outcome).toBe('fail');
+        expect(server.runs()).toHaveLength(runs + 1);
         const raised = await newVulnerabilityAlerts(digest);
         expect(raised).toHaveLength(1);
         expect(raised[0]!.details.vulnerabilities?.map((v) => [v.id, v.pkgName, v.severity])).toEqual([[CRITICAL, 'libidn2-0', 'CRITICAL']]);
         expect(raised[0]!.details.sourceId).toBe(rescan.requestId);
 
-        // Redelivered once more (say a later observer failed): the alert service dedups, still one alert.
-        await flakyPipeline.scan(rescan, 3, silent);
+        // Delivered once more: answered already, nothing told twice; still one alert.
+        expect((await scanToEnd(flakyPipeline, flakyQueue, rescan, { maxDequeueCount: 5, log: silent })).final).toEqual({ status: 'already-scanned', scanId: rescan.requestId });
         expect(await newVulnerabilityAlerts(digest)).toHaveLength(1);
     });
 

@@ -3,13 +3,15 @@ import { QueueClient } from '@azure/storage-queue';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { DEFAULT_POLICY } from '../../shared/policy/gatePolicy';
 import { parseTrivyReportJson } from '../../shared/trivy/report';
-import { decodeParkedMessage, QueueMessageParking } from '../../shared/storage/parkedMessages';
-import { ScanAttemptError, ScanPipeline } from '../../shared/scan/scanPipeline';
-import { encodeScanRequest } from '../../shared/scan/scanRequest';
+import { decodeParkedMessage } from '../../shared/storage/parkedMessages';
+import type { ScanPipeline } from '../../shared/scan/scanPipeline';
+import { encodeScanRequest, type ScanRequest } from '../../shared/scan/scanRequest';
 import { startAcrServer, type AcrServer } from '../acr-server/acrServer';
 import { trivyImageScanRun, trivyScanRun } from '../acr-server/trivyScanRun';
 import { freshStore, randomDigest } from '../results/support';
-import { drainQueue, RecordingVerdictObserver, scanRequest, silentLog, testScanner, trivyFixture } from './support';
+import { freshTable } from '../support/intakeFixtures';
+import { TableScanResultStore } from '../../shared/results/tableScanResultStore';
+import { countEntityReads, drainQueue, driveScanQueue, RecordingVerdictObserver, scanRequest, scanToEnd, silentLog, testPipeline, trivyFixture } from './support';
 
 const juiceShop = trivyFixture('securecodebox-juice-shop-v12.10.2.json');
 const noVulns = trivyFixture('cns-website-alpine-3.17-novulns.json');
@@ -19,8 +21,10 @@ let server: AcrServer;
 let store: Awaited<ReturnType<typeof freshStore>>['store'];
 let observer: RecordingVerdictObserver;
 let pipeline: ScanPipeline;
+/** The same, answering nothing from a recorded verdict (every request of a digest after a done scan runs again). */
+let rescanning: ScanPipeline;
+let queue: QueueClient;
 let poison: QueueClient;
-const QUEUE = `scan-test-${randomBytes(4).toString('hex')}`;
 const MAX = 3;
 
 beforeAll(async () => {
@@ -28,34 +32,19 @@ beforeAll(async () => {
     server = await startAcrServer({ azuriteConnectionString: azurite });
     ({ store } = await freshStore(azurite));
     observer = new RecordingVerdictObserver();
-    poison = new QueueClient(azurite, `${QUEUE}-poison`);
-    await poison.createIfNotExists();
-    pipeline = new ScanPipeline({
-        scanner: testScanner(server),
-        store,
-        policy: DEFAULT_POLICY,
-        observers: [observer],
-        maxDequeueCount: MAX,
-        parking: new QueueMessageParking((q) => new QueueClient(azurite, `${q}-poison`)),
-    });
+    ({ pipeline, queue } = await testPipeline(server, azurite, { store, policy: DEFAULT_POLICY, observers: [observer], maxDequeueCount: MAX }));
+    ({ pipeline: rescanning } = await testPipeline(server, azurite, { store, policy: DEFAULT_POLICY, observers: [observer], maxDequeueCount: MAX, reuseWithinMs: 0 }));
+    poison = new QueueClient(azurite, `${queue.name}-poison`);
 });
 
 afterAll(async () => {
     await server?.close();
 });
 
+const QUEUE = () => queue.name;
 const image = (repository = 'quarantine/app') => ({ repository, digest: server.registry.putImage({ repository, tags: ['1.0'] }) });
 const eventsFor = (digest: string) => observer.events.filter((e) => e.digest === digest);
-
-async function expectAttemptError(run: Promise<unknown>): Promise<ScanAttemptError> {
-    try {
-        await run;
-    } catch (err) {
-        expect(err).toBeInstanceOf(ScanAttemptError);
-        return err as ScanAttemptError;
-    }
-    throw new Error('expected the attempt to throw');
-}
+const scan = (request: ScanRequest, through = pipeline) => scanToEnd(through, queue, request, { maxDequeueCount: MAX });
 
 describe('ScanPipeline with the real scanner on the ACR test server and the real store on Azurite', () => {
     it('fails juice-shop under the default policy and records summary, findings and CVE index; observers get the event', async () => {
@@ -63,9 +52,11 @@ describe('ScanPipeline with the real scanner on the ACR test server and the real
         const { repository, digest } = image('quarantine/juice-shop');
         const request = scanRequest(server.loginServer, repository, digest);
         const runsBefore = server.runs().length;
-        const handled = await pipeline.scan(request, 1, silentLog());
+        const { final, outcomes } = await scan(request);
 
-        expect(handled).toMatchObject({ status: 'scanned', recorded: 'recorded', verdict: { outcome: 'fail' } });
+        expect(final).toMatchObject({ status: 'scanned', recorded: 'recorded', verdict: { outcome: 'fail' } });
+        // The run was scheduled by one delivery and collected by a later check: nobody waited for it.
+        expect(outcomes.map((o) => o.handling?.status)).toContain('scheduled');
         expect(server.runs().length).toBe(runsBefore + 1);
         expect(server.runs().at(-1)!.values['imageRef']).toBe(`${server.loginServer}/${repository}@${digest}`);
         const report = parseTrivyReportJson(juiceShop);
@@ -87,8 +78,8 @@ describe('ScanPipeline with the real scanner on the ACR test server and the real
     it('passes an image without vulnerabilities (cns-website alpine 3.17)', async () => {
         server.onRun(trivyImageScanRun(() => noVulns));
         const { repository, digest } = image();
-        const handled = await pipeline.scan(scanRequest(server.loginServer, repository, digest), 1, silentLog());
-        expect(handled).toMatchObject({ status: 'scanned', verdict: { outcome: 'pass' } });
+        const { final } = await scan(scanRequest(server.loginServer, repository, digest));
+        expect(final).toMatchObject({ status: 'scanned', verdict: { outcome: 'pass' } });
         expect((await store.getSummary(digest))?.verdict.outcome).toBe('pass');
         expect(eventsFor(digest).map((e) => e.verdict.outcome)).toEqual(['pass']);
     });
@@ -100,10 +91,10 @@ describe('ScanPipeline with the real scanner on the ACR test server and the real
         const { repository, digest } = image();
 
         server.onRun(trivyImageScanRun(() => JSON.stringify(fewer)));
-        await pipeline.scan(scanRequest(server.loginServer, repository, digest, { requestedAt: new Date(Date.now() - 60_000).toISOString() }), 1, silentLog());
+        await scan(scanRequest(server.loginServer, repository, digest), rescanning);
         server.onRun(trivyImageScanRun(() => alpine310));
         const rescan = scanRequest(server.loginServer, repository, digest, { reason: 'rescan', tag: null, requestId: `rescan-${randomBytes(6).toString('hex')}` });
-        await pipeline.scan(rescan, 1, silentLog());
+        await scan(rescan, rescanning);
 
         const [first, second] = eventsFor(digest);
         expect(second).toMatchObject({ reason: 'rescan', previous: { outcome: 'fail', scannedAt: first!.scannedAt, dbVersion: '2025-01-02T06:13:07.465548741Z' } });
@@ -111,23 +102,21 @@ describe('ScanPipeline with the real scanner on the ACR test server and the real
         expect((await store.listFindings(digest)).length).toBe(4);
     });
 
-    it('retries a failed run, then records verdict error on the last delivery without erasing the last good verdict', async () => {
+    it('replaces a failed run with a new one, up to maxDequeueCount runs, then records verdict error without erasing the last good verdict', async () => {
         server.onRun(trivyImageScanRun(() => noVulns));
         const { repository, digest } = image();
-        await pipeline.scan(scanRequest(server.loginServer, repository, digest, { requestedAt: new Date(Date.now() - 60_000).toISOString() }), 1, silentLog());
+        await scan(scanRequest(server.loginServer, repository, digest), rescanning);
 
         server.onRun(() => ({ status: 'Failed', log: 'trivy: TOOMANYREQUESTS: rate limit\r\n', errorMessage: 'step acr-guard-trivy-scan failed' }));
+        const runsBefore = server.runs().length;
         const rescan = scanRequest(server.loginServer, repository, digest, { reason: 'rescan' });
-        const early = await expectAttemptError(pipeline.scan(rescan, MAX - 1, silentLog()));
-        expect(early.final).toBe(false);
-        expect(eventsFor(digest)).toHaveLength(1); // nothing recorded or told before the last delivery
-        expect((await store.getSummary(digest))?.lastError).toBeNull();
-
-        const last = await expectAttemptError(pipeline.scan(rescan, MAX, silentLog()));
-        expect(last.final).toBe(true);
+        const { final, errors } = await scan(rescan, rescanning);
+        expect(errors).toEqual([]);
+        expect(server.runs().length).toBe(runsBefore + MAX);
+        expect(final).toMatchObject({ status: 'scanned', verdict: { outcome: 'error' }, recorded: 'error-recorded' });
         const summary = await store.getSummary(digest);
         expect(summary?.verdict.outcome).toBe('pass'); // the last good verdict stays
-        expect(summary?.lastError).toMatchObject({ scanId: rescan.requestId, reasons: [{ code: 'scanner-error', message: expect.stringMatching(/run-failed.*ended Failed/) }] });
+        expect(summary?.lastError).toMatchObject({ scanId: rescan.requestId, reasons: [{ code: 'scanner-error', message: expect.stringMatching(/run-failed.*ended Failed.*after 3 run/) }] });
         const errorEvent = eventsFor(digest).at(-1)!;
         expect(errorEvent).toMatchObject({ verdict: { outcome: 'error' }, previous: { outcome: 'pass' }, newFindings: [], dbVersion: null });
     });
@@ -135,8 +124,7 @@ describe('ScanPipeline with the real scanner on the ACR test server and the real
     it('fails closed on an unverifiable report: error verdict (never pass) when no good scan exists', async () => {
         server.onRun(trivyImageScanRun(() => noVulns, (log) => log.replace(/sha256=[a-f0-9]{64}/, `sha256=${'0'.repeat(64)}`)));
         const { repository, digest } = image();
-        const request = scanRequest(server.loginServer, repository, digest);
-        await expectAttemptError(pipeline.scan(request, MAX, silentLog()));
+        await scan(scanRequest(server.loginServer, repository, digest));
         const summary = await store.getSummary(digest);
         expect(summary?.verdict).toMatchObject({ outcome: 'error', reasons: [{ code: 'scanner-error', message: expect.stringMatching(/report-hash-mismatch/) }] });
         expect(eventsFor(digest).map((e) => e.verdict.outcome)).toEqual(['error']);
@@ -146,82 +134,142 @@ describe('ScanPipeline with the real scanner on the ACR test server and the real
         // The clean cns-website report as Trivy wrote it for its own image, not for the digest asked for.
         server.onRun(trivyScanRun(() => noVulns));
         const { repository, digest } = image();
-        const request = scanRequest(server.loginServer, repository, digest);
-        await expectAttemptError(pipeline.scan(request, MAX, silentLog()));
+        await scan(scanRequest(server.loginServer, repository, digest));
         const summary = await store.getSummary(digest);
         expect(summary?.verdict).toMatchObject({ outcome: 'error', reasons: [{ code: 'scanner-error', message: expect.stringMatching(new RegExp(`report-invalid.*not ${digest}`)) }] });
         expect(eventsFor(digest).map((e) => e.verdict.outcome)).toEqual(['error']);
     });
 
-    it('does not run the ACR Task again for a digest already scanned, but tells observers (again) with the stored evidence', async () => {
+    it('runs the ACR Task once per digest: a redelivery changes nothing, another tag or repository is answered from the record', async () => {
         server.onRun(trivyImageScanRun(() => noVulns));
         const { repository, digest } = image();
         const request = scanRequest(server.loginServer, repository, digest);
-        const message = encodeScanRequest(request);
         const runsBefore = server.runs().length;
-        expect(await pipeline.handle({ queue: QUEUE, message, dequeueCount: 1 }, silentLog())).toMatchObject({ status: 'scanned' });
-        expect(await pipeline.handle({ queue: QUEUE, message, dequeueCount: 2 }, silentLog())).toEqual({ status: 'already-scanned', scanId: request.requestId });
+        expect((await scan(request)).final).toMatchObject({ status: 'scanned' });
+        // The same message again (a redelivery after the host lost the completion): no run, nobody told twice.
+        expect((await scan(request)).final).toEqual({ status: 'already-scanned', scanId: request.requestId });
         expect(server.runs().length).toBe(runsBefore + 1);
-        expect(eventsFor(digest).map((e) => [e.verdict.outcome, e.redelivered])).toEqual([
-            ['pass', false],
-            ['pass', true],
-        ]);
+        expect(eventsFor(digest).map((e) => [e.verdict.outcome, e.redelivered])).toEqual([['pass', false]]);
 
-        // A request made before that scan, for another tag of the digest: answered by the stored scan, tag merged.
-        const older = scanRequest(server.loginServer, repository, digest, { tag: '1.0-alpine', requestedAt: new Date(Date.now() - 3_600_000).toISOString() });
-        expect(await pipeline.handle({ queue: QUEUE, message: encodeScanRequest(older), dequeueCount: 1 }, silentLog())).toMatchObject({ status: 'already-scanned' });
+        // Another tag of the digest, pushed now: answered by the recorded scan, tag merged, its observers told.
+        const other = scanRequest(server.loginServer, repository, digest, { tag: '1.0-alpine' });
+        expect((await scan(other)).final).toMatchObject({ status: 'already-scanned', scanId: request.requestId });
         expect(server.runs().length).toBe(runsBefore + 1);
         expect((await store.getSummary(digest))?.tagsSeen).toEqual(['1.0', '1.0-alpine']);
-        // ...and its observers are told, judged from the stored findings, so that tag is promoted too.
         expect(eventsFor(digest).map((e) => [e.tag, e.verdict.outcome, e.redelivered])).toEqual([
             ['1.0', 'pass', false],
-            ['1.0', 'pass', true],
             ['1.0-alpine', 'pass', false],
         ]);
 
         // The same digest pushed into another repository: judged for that repository, no new run.
-        const elsewhere = scanRequest(server.loginServer, 'quarantine/other', digest, { tag: '2.0', requestedAt: new Date(Date.now() - 3_600_000).toISOString() });
-        expect(await pipeline.handle({ queue: QUEUE, message: encodeScanRequest(elsewhere), dequeueCount: 1 }, silentLog())).toMatchObject({ status: 'already-scanned' });
+        server.registry.importManifest({ sourceRepository: repository, sourceReference: digest, targets: [{ repository: 'quarantine/other', tag: '2.0' }], mode: 'Force' });
+        const elsewhere = scanRequest(server.loginServer, 'quarantine/other', digest, { tag: '2.0' });
+        expect((await scan(elsewhere)).final).toMatchObject({ status: 'already-scanned' });
         expect(server.runs().length).toBe(runsBefore + 1);
         expect(eventsFor(digest).at(-1)).toMatchObject({ repository: 'quarantine/other', tag: '2.0', verdict: { outcome: 'pass' } });
     });
 
-    it('parks a malformed message in <queue>-poison with the reason, and a refused request after recording verdict error', async () => {
+    it('parks a malformed message and a request for another registry in <queue>-poison with the reason; nothing runs or is recorded', async () => {
         const runsBefore = server.runs().length;
         const log = silentLog();
         const bad = Buffer.from(JSON.stringify({ schema: 'acr-guard.scan-request', version: 1, repository: 'quarantine/app;rm -rf /' })).toString('base64');
-        expect(await pipeline.handle({ queue: QUEUE, message: bad, messageText: bad, dequeueCount: 1 }, log)).toMatchObject({ status: 'parked', reason: expect.stringMatching(/repository/) });
+        expect(await pipeline.handle({ queue: QUEUE(), message: bad, messageText: bad, dequeueCount: 1 }, log)).toMatchObject({ status: 'parked', reason: expect.stringMatching(/repository/) });
         expect(log.lines.join('\n')).toMatch(/malformed scan request/);
 
-        // Valid by the schema, but not the guarded registry: the scanner refuses (not retryable).
         const digest = randomDigest();
         const foreign = scanRequest('evil.example.com', 'quarantine/app', digest);
-        expect(await pipeline.handle({ queue: QUEUE, message: encodeScanRequest(foreign), dequeueCount: 1 }, silentLog())).toMatchObject({ status: 'parked', reason: expect.stringMatching(/invalid-request/) });
+        expect(await pipeline.handle({ queue: QUEUE(), message: encodeScanRequest(foreign), dequeueCount: 1 }, silentLog())).toMatchObject({ status: 'parked', reason: expect.stringMatching(/^foreign-registry: .*evil\.example\.com/) });
         expect(server.runs().length).toBe(runsBefore);
-        expect((await store.getSummary(digest))?.verdict.outcome).toBe('error');
-        expect(eventsFor(digest).map((e) => e.verdict.outcome)).toEqual(['error']);
+        expect(await store.getSummary(digest)).toBeNull();
+        expect(eventsFor(digest)).toEqual([]);
 
         const parked = (await drainQueue(poison)).map(decodeParkedMessage);
         expect(parked).toEqual([
-            expect.objectContaining({ schema: 'acr-guard.parked-message', queue: QUEUE, message: bad, reason: expect.stringMatching(/malformed scan request: invalid scan request/) }),
-            expect.objectContaining({ queue: QUEUE, message: encodeScanRequest(foreign), reason: expect.stringMatching(/refused \(invalid-request\)/) }),
+            expect.objectContaining({ schema: 'acr-guard.parked-message', queue: QUEUE(), message: bad, reason: expect.stringMatching(/malformed scan request: invalid scan request/) }),
+            expect.objectContaining({ queue: QUEUE(), message: encodeScanRequest(foreign), reason: expect.stringMatching(/foreign-registry/) }),
         ]);
     });
 
-    it('throws (so the host redelivers) when an observer fails, after calling the others', async () => {
+    it('throws (so the host redelivers) when an observer fails, after calling the others; the redelivery tells them again', async () => {
         server.onRun(trivyImageScanRun(() => noVulns));
         const { repository, digest } = image();
         const seen: string[] = [];
-        const failing = new ScanPipeline({
-            scanner: testScanner(server),
+        let failures = 1;
+        const azurite = inject('azuriteConnectionString');
+        const { pipeline: failing, queue: lane } = await testPipeline(server, azurite, {
             store,
             policy: DEFAULT_POLICY,
-            observers: [{ onVerdict: async () => Promise.reject(new Error('promotion unavailable')) }, { onVerdict: async (e) => void seen.push(e.digest) }],
+            observers: [{ onVerdict: async () => (failures-- > 0 ? Promise.reject(new Error('promotion unavailable')) : undefined) }, { onVerdict: async (e) => void seen.push(`${e.digest} ${e.redelivered}`) }],
             maxDequeueCount: MAX,
-            parking: new QueueMessageParking((q) => new QueueClient(inject('azuriteConnectionString'), `${q}-poison`)),
         });
-        await expect(failing.scan(scanRequest(server.loginServer, repository, digest), 1, silentLog())).rejects.toThrow(/promotion unavailable/);
-        expect(seen).toEqual([digest]);
+        await lane.sendMessage(encodeScanRequest(scanRequest(server.loginServer, repository, digest)));
+        const outcomes = await driveScanQueue(failing, lane, { maxDequeueCount: MAX });
+        expect(outcomes.flatMap((o) => (o.error ? [String(o.error)] : []))).toEqual([expect.stringMatching(/promotion unavailable/)]);
+        expect(seen).toEqual([`${digest} false`, `${digest} true`]);
         expect((await store.getSummary(digest))?.verdict.outcome).toBe('pass');
+    });
+
+    it('reads the digest summary once per scan (first scan and rescan alike), counted on the wire', async () => {
+        const azurite = inject('azuriteConnectionString');
+        const suffix = randomBytes(4).toString('hex');
+        const tables = { summaries: await freshTable(azurite, `rsum${suffix}`), findings: await freshTable(azurite, `rfnd${suffix}`), index: await freshTable(azurite, `ridx${suffix}`) };
+        const reads = countEntityReads(tables.summaries);
+        const counted = new TableScanResultStore(tables);
+        const { pipeline: measured, queue: lane } = await testPipeline(server, azurite, { store: counted, policy: DEFAULT_POLICY, observers: [], maxDequeueCount: MAX, reuseWithinMs: 0 });
+        server.onRun(trivyImageScanRun(() => alpine310));
+        const { repository, digest } = image('quarantine/reads');
+
+        reads.reset();
+        expect((await scanToEnd(measured, lane, scanRequest(server.loginServer, repository, digest), { maxDequeueCount: MAX })).final).toMatchObject({ status: 'scanned', recorded: 'recorded' });
+        expect(reads.count()).toBe(1);
+        // A rescan: the previous findings are listed and the summary replaced, from that one read.
+        reads.reset();
+        expect((await scanToEnd(measured, lane, scanRequest(server.loginServer, repository, digest, { reason: 'rescan' }), { maxDequeueCount: MAX })).final).toMatchObject({ status: 'scanned', recorded: 'recorded' });
+        expect(reads.count()).toBe(1);
+    });
+
+    it('never waits for a run inside an invocation: a run that never ends leaves each delivery at once, and is given up at the run deadline', async () => {
+        const azurite = inject('azuriteConnectionString');
+        let clock = Date.now();
+        const { pipeline: timed, queue: lane } = await testPipeline(server, azurite, { store, policy: DEFAULT_POLICY, observers: [observer], maxDequeueCount: 2, runDeadlineSeconds: 1500, now: () => new Date(clock) });
+        server.onRun(() => new Promise(() => undefined)); // an ACR run that never finishes
+        const { repository, digest } = image();
+        const runsBefore = server.runs().length;
+        await lane.sendMessage(encodeScanRequest(scanRequest(server.loginServer, repository, digest)));
+
+        const deliver = async () => {
+            const [m] = (await lane.receiveMessages({ numberOfMessages: 1 })).receivedMessageItems;
+            if (!m) throw new Error('expected a message');
+            await lane.deleteMessage(m.messageId, m.popReceipt);
+            return timed.handle({ queue: lane.name, message: m.messageText, dequeueCount: m.dequeueCount }, silentLog());
+        };
+        expect(await deliver()).toMatchObject({ status: 'scheduled' });
+        // Each check looks once and puts itself back on the queue: no invocation waits for the run.
+        expect(await deliver()).toMatchObject({ status: 'waiting', reason: expect.stringMatching(/is (Queued|Running|Started)/) });
+        expect(await deliver()).toMatchObject({ status: 'waiting' });
+        // Past the deadline: a new run (maxDequeueCount runs in all), then verdict error.
+        clock += 1501_000;
+        expect(await deliver()).toMatchObject({ status: 'scheduled' });
+        clock += 1501_000;
+        expect(await deliver()).toMatchObject({ status: 'scanned', verdict: { outcome: 'error' } });
+        expect(server.runs().length).toBe(runsBefore + 2);
+        expect((await store.getSummary(digest))?.verdict.reasons[0]?.message).toMatch(/timeout.*did not finish within 1500 s/);
+        expect(eventsFor(digest).map((e) => e.verdict.outcome)).toEqual(['error']);
+    });
+
+    it('records the run id before anything else: a redelivery of the request while its run is under way starts no second run', async () => {
+        server.onRun(trivyImageScanRun(() => noVulns));
+        const { repository, digest } = image();
+        const message = encodeScanRequest(scanRequest(server.loginServer, repository, digest));
+        const runsBefore = server.runs().length;
+        expect(await pipeline.handle({ queue: QUEUE(), message, dequeueCount: 1 }, silentLog())).toMatchObject({ status: 'scheduled' });
+        // The host redelivers the same request (its completion was lost): it finds the run and waits for it.
+        expect(await pipeline.handle({ queue: QUEUE(), message, dequeueCount: 2 }, silentLog())).toMatchObject({ status: 'waiting', reason: expect.stringMatching(/is running/) });
+        expect(server.runs().length).toBe(runsBefore + 1);
+        // The checks both deliveries queued settle it, with that one run, and tell the observers once.
+        await driveScanQueue(pipeline, queue, { maxDequeueCount: MAX });
+        expect(server.runs().length).toBe(runsBefore + 1);
+        expect((await store.getSummary(digest))?.verdict.outcome).toBe('pass');
+        expect(eventsFor(digest).map((e) => e.verdict.outcome)).toEqual(['pass']);
     });
 });
