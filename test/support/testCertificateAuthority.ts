@@ -69,7 +69,9 @@ export function issueCertificate(options: CertificateOptions): TestCertificate {
         extensions.push(extension(id_ce_extKeyUsage, false, new ExtendedKeyUsage([options.extendedKeyUsage === 'serverAuth' ? id_kp_serverAuth : id_kp_codeSigning])));
     }
     const serial = randomBytes(16);
-    serial[0] = serial[0]! & 0x7f;
+    // Positive and minimally encoded: a first byte of 0x00 would make a non-minimal DER INTEGER, which
+    // OpenSSL rejects (1 certificate in 128 failed to parse, making signing tests flaky).
+    serial[0] = (serial[0]! & 0x7f) | 0x40;
     const tbs = new TBSCertificate({
         version: Version.v3,
         serialNumber: serial.buffer.slice(serial.byteOffset, serial.byteOffset + serial.byteLength),
