@@ -156,6 +156,27 @@ export class ScanPipeline {
     }
 
     /** A queue delivery: decode (a malformed message is parked with its reason), check trust, then the step. */
+    /** Records a verdict that no report of this digest backs (a failed scan, an index judged from its children). */
+    private async recordWithoutFindings(message: ScanMessage, scanId: string, scannedAt: Date, verdict: Verdict) {
+        const before = await this.options.store.getSummarySnapshot(message.digest);
+        const outcome = await this.options.store.recordScan(
+            {
+                registry: message.registry,
+                repository: message.repository,
+                digest: message.digest,
+                tag: message.tag,
+                scanId,
+                scannedAt,
+                scanner: { name: SCANNER_NAME, version: null, dbVersion: null },
+                os: null,
+                verdict,
+                findings: [],
+            },
+            { current: before },
+        );
+        return { before, outcome };
+    }
+
     async handle(received: ScanDelivery, log: ScanLog): Promise<ScanHandling> {
         const delivery: Delivery = { ...received, id: randomUUID() };
         const decoded = decodeScanMessage(delivery.message);
@@ -438,22 +459,7 @@ export class ScanPipeline {
                 },
             ],
         };
-        const before = await this.options.store.getSummarySnapshot(message.digest);
-        const outcome = await this.options.store.recordScan(
-            {
-                registry: message.registry,
-                repository: message.repository,
-                digest: message.digest,
-                tag: message.tag,
-                scanId,
-                scannedAt,
-                scanner: { name: SCANNER_NAME, version: null, dbVersion: null },
-                os: null,
-                verdict,
-                findings: [],
-            },
-            { current: before },
-        );
+        const { before, outcome } = await this.recordWithoutFindings(message, scanId, scannedAt, verdict);
         if (lease) await this.finish(lease, scanId, 'error');
         log.error(`scan of ${describe(message)} failed (${failure.code}) on delivery ${delivery.dequeueCount}: ${failure.message}; recorded verdict error${outcome.keptLastGood ? ' (the last good verdict is kept)' : ''}`);
         await this.answer(message, scanId, { ...eventBase(message, scanId, scannedAt, verdict), previous: previousOf(before?.summary ?? null), newFindings: [], dbVersion: null, redelivered: false }, delivery, log);
@@ -603,22 +609,7 @@ export class ScanPipeline {
         const verdict: Verdict = { outcome: judged.outcome, reasons: [...judged.reasons, ...perChild, ...attested], rule: resolveRule(this.options.policy, message.repository) };
         const scanId = lease.owner;
         const scannedAt = lease.since;
-        const before = await this.options.store.getSummarySnapshot(message.digest);
-        const outcome = await this.options.store.recordScan(
-            {
-                registry: message.registry,
-                repository: message.repository,
-                digest: message.digest,
-                tag: message.tag,
-                scanId,
-                scannedAt,
-                scanner: { name: SCANNER_NAME, version: null, dbVersion: null },
-                os: null,
-                verdict,
-                findings: [],
-            },
-            { current: before },
-        );
+        const { before, outcome } = await this.recordWithoutFindings(message, scanId, scannedAt, verdict);
         await this.finish(recording, scanId, verdict.outcome);
         log.log(`index ${describe(message)}: ${verdict.outcome} (${judged.children.map((c) => `${c.platform ?? '?'} ${c.outcome}`).join(', ')})`);
         if (outcome.status === 'superseded') return { status: 'scanned', verdict, recorded: outcome.status };
